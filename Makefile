@@ -1,0 +1,55 @@
+# Salama: `make demo` and `make test` are the quick start (README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PORT ?= 8000
+
+.PHONY: demo serve worker test lint format messages browser bench faults clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	SALAMA_DEMO=1 PORT=$(PORT) $(BIN)/salama demo
+
+serve: $(STAMP)
+	$(BIN)/salama serve
+
+worker: $(STAMP)
+	$(BIN)/salama worker
+
+# On SQLite (the default) tests needing PostgreSQL or a browser are skipped and listed loudly.
+# The full suite: SALAMA_TEST_POSTGRES=1 SALAMA_REQUIRE_BROWSER=1 \
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test
+test: $(STAMP)
+	SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check salama tests
+	$(BIN)/ruff format --check salama tests
+	$(BIN)/mypy salama
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix salama tests
+	$(BIN)/ruff format salama tests
+
+# Needs GNU gettext (msgfmt); the compiled catalogues are committed, so set-up does not.
+# Each app keeps its own catalogue (salama/<app>/locale); salama/locale holds the shared pages.
+APPS := accounts people safety alerts messaging worker
+messages: $(STAMP)
+	cd salama && ../$(BIN)/salama makemessages -l ar --no-obsolete $(foreach a,$(APPS),--ignore '$(a)/*')
+	for a in $(APPS); do mkdir -p salama/$$a/locale && \
+	  (cd salama/$$a && ../../$(BIN)/salama makemessages -l ar --no-obsolete); done
+	cd salama && ../$(BIN)/salama compilemessages -l ar
+
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,140 @@
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salama.lib import clock
+from salama.lib.fields import EncryptedTextField
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value})
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=40, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Damascus", validators=[validate_time_zone]
+    )
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # Channel and gateway credentials (a JSON document), encrypted under the org's own key.
+    credentials = EncryptedTextField(_("credentials"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("organisation")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.settings.get(key, default)
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("ar", "العربية"), ("en", "English")], default="en"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", _("Organisation admin")
+    COORDINATOR = "coordinator", _("Coordinator")
+    LIAISON = "liaison", _("Liaison")
+    FIELD_LEAD = "field_lead", _("Field lead")
+    STAFF = "staff", _("Field staff")
+    OBSERVER = "observer", _("Observer")
+
+
+class OrgQuerySet(models.QuerySet):
+    def for_org(self, org: "Organisation | int") -> "OrgQuerySet":
+        """The one way into an organisation's data. Views, API and jobs start every query of
+        organisation data here; an object of another organisation is then simply not found."""
+        org_id = org if isinstance(org, int) else org.pk
+        if org_id is None:
+            return self.none()
+        return self.filter(org_id=org_id)
+
+
+OrgManager = models.Manager.from_queryset(OrgQuerySet)
+
+
+class OrgScoped(models.Model):
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+
+    objects = OrgManager()
+
+    class Meta:
+        abstract = True
+
+
+class Membership(OrgScoped):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.org_id}:{self.role}"
+
+
+class AuditEvent(models.Model):
+    """Append-only (a trigger rejects UPDATE and DELETE on PostgreSQL). Ids and actions only:
+    never names, numbers or note text."""
+
+    org_id = models.BigIntegerField(null=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class UserSession(AbstractBaseSession):
+    """Django's session row plus who, where from, and which organisation, so a user can see and
+    end their sessions and a seized phone's sessions can be ended at once."""
+
+    user = models.ForeignKey(User, null=True, on_delete=models.CASCADE, related_name="sessions")
+    org_id = models.BigIntegerField(null=True)
+    address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_seen_at = models.DateTimeField(default=clock.now)
+
+    @classmethod
+    def get_session_store_class(cls) -> Any:
+        from salama.accounts.sessions import SessionStore
+
+        return SessionStore
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter in the database, shared by every process (login attempts,
+    unknown senders)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,47 @@
+"""The JSON API at /api/, with its OpenAPI schema and docs at /api/docs (local static files).
+Session authentication (with CSRF) for the pages' own calls; per-user tokens are added in
+salama.safety (F3). Each app contributes a router."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.security import django_auth
+
+from salama.accounts.access import ALL_ROLES
+from salama.alerts.api import router as alerts_router
+from salama.lib.apiaccess import api_roles
+from salama.messaging.api import router as messaging_router
+from salama.people.api import router as people_router
+from salama.safety.api import router as safety_router
+
+api = NinjaAPI(
+    title="Salama",
+    version="1",
+    description="Check-ins, roster (codenames only), board and events.",
+    auth=[django_auth],
+    urls_namespace="api",
+)
+
+
+class Me(Schema):
+    user_id: int
+    organisation: str | None
+    role: str | None
+    language: str
+
+
+@api.get("/me", response=Me, tags=["accounts"])
+@api_roles(*ALL_ROLES)
+def me(request: HttpRequest) -> Me:
+    membership = getattr(request, "membership", None)
+    return Me(
+        user_id=request.user.pk,
+        organisation=membership.org.slug if membership else None,
+        role=membership.role if membership else None,
+        language=request.user.language,
+    )
+
+
+api.add_router("/", people_router)
+api.add_router("/", safety_router)
+api.add_router("/", alerts_router)
+api.add_router("/", messaging_router)

@@ -1,0 +1,13 @@
+"""The demo scenario: fictional organisations, people and history. Each step is idempotent, so
+loading twice duplicates nothing. Later features append their step to STEPS."""
+
+from django.utils.module_loading import import_string
+
+STEPS = [
+    "salama.demo.orgs.load",
+]
+
+
+def load_demo() -> None:
+    for path in STEPS:
+        import_string(path)()

@@ -1,0 +1,75 @@
+"""Model fields for personal data.
+
+`EncryptedTextField` stores AES-GCM ciphertext under the row's organisation key (the model must
+have an `org` foreign key, or be the Organisation itself). It decrypts when a row is read and
+encrypts in `pre_save`; it cannot be filtered on, and a plain string written through
+`QuerySet.update()` is refused, so nothing reaches the table in clear by accident.
+
+`KeyedHashField` holds an HMAC-SHA256 of a normalised value under the organisation's lookup key,
+for finding a row (a phone number) without decrypting every row.
+"""
+
+from typing import Any
+
+from django.db import models
+
+from salama.lib import keyring
+
+
+class Sealed(str):
+    """Ciphertext that is already sealed: written as it is."""
+
+
+def org_id_of(instance: models.Model) -> int:
+    org_id = getattr(instance, "org_id", None)
+    if org_id is None and instance._meta.label == "accounts.Organisation":
+        org_id = instance.pk
+    if org_id is None:
+        raise ValueError(f"{instance._meta.label} has no organisation to encrypt under")
+    return int(org_id)
+
+
+class EncryptedTextField(models.TextField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if not value:
+            return value
+        try:
+            return keyring.decrypt(value)
+        except (keyring.KeyUnavailable, ValueError):
+            # The key is gone (rotated away or purged): keep the ciphertext untouched so a
+            # later save writes it back as it was instead of blanking it.
+            return Sealed(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if not value or isinstance(value, Sealed):
+            return value
+        return Sealed(keyring.encrypt(org_id_of(model_instance), str(value)))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value in (None, "") or isinstance(value, Sealed):
+            return value
+        raise TypeError(
+            f"{self.name} is encrypted: write it through a model save, never a query or update"
+        )
+
+
+def seal(org_id: int, plaintext: str) -> Sealed | str:
+    """Ciphertext for bulk writes (`bulk_create`, `update`) where no pre_save runs."""
+    return Sealed(keyring.encrypt(org_id, plaintext)) if plaintext else ""
+
+
+class KeyedHashField(models.CharField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -1,0 +1,221 @@
+"""Salama's one settings file. Everything a deployment changes comes from the environment
+(docs/configuration.md lists each variable)."""
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import xstatic.pkg.leaflet as xstatic_leaflet
+from django.utils.translation import gettext_lazy as _
+
+from salama.lib.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("SALAMA_VAR_DIR", str(BASE_DIR.parent / "var")))
+
+# Demo mode: generated secrets under var/, demo logins, a TOTP secret printed at start.
+DEMO = env_bool("SALAMA_DEMO")
+DEMO_SECRET_FILE = VAR_DIR / "demo" / "secret_key"
+
+
+def _secret_key() -> tuple[str, bool]:
+    """Return (key, is_demo). A missing or demo key is refused by `salama serve` and the WSGI
+    application outside demo mode (salama.lib.startup.check_deployment)."""
+    configured = env_str("SALAMA_SECRET_KEY")
+    if configured:
+        demo_key = DEMO_SECRET_FILE.read_text().strip() if DEMO_SECRET_FILE.exists() else None
+        return configured, configured == demo_key or configured.startswith("demo-")
+    if DEMO_SECRET_FILE.exists():
+        return DEMO_SECRET_FILE.read_text().strip(), True
+    return "unset-" + secrets.token_urlsafe(40), True
+
+
+SECRET_KEY, SECRET_KEY_IS_DEMO = _secret_key()
+DEBUG = env_bool("SALAMA_DEBUG")
+ALLOWED_HOSTS = env_list("SALAMA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("SALAMA_CSRF_TRUSTED_ORIGINS")
+
+# Salama's apps come first so their Arabic catalogues win over Django's own wording.
+INSTALLED_APPS = [
+    "salama.accounts",
+    "salama.people",
+    "salama.safety",
+    "salama.alerts",
+    "salama.messaging",
+    "salama.worker",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_htmx",
+    "csp",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "salama.lib.middleware.security_headers",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "salama.accounts.middleware.current_organisation",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "salama.urls"
+WSGI_APPLICATION = "salama.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "salama.accounts.context.organisation",
+            ],
+        },
+    }
+]
+
+# --- Databases -------------------------------------------------------------------------------
+# PostgreSQL through DATABASE_URL; the embedded default is SQLite in WAL mode with a busy timeout
+# and immediate transactions (so writers queue instead of failing), served by one worker.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "salama.sqlite3",
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Keys -------------------------------------------------------------------------------------
+# The keyring lives outside the database and is never backed up with it (docs/operations.md).
+KEYRING_DIR = Path(env_str("SALAMA_KEYRING_DIR", str(VAR_DIR / "keys")))
+MASTER_KEY = env_str("SALAMA_MASTER_KEY")  # base64; else KEYRING_DIR/master.key
+
+# --- Sessions and passwords ---------------------------------------------------------------------
+SESSION_ENGINE = "salama.accounts.sessions"
+SESSION_COOKIE_AGE = env_int("SALAMA_SESSION_AGE", 12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SALAMA_SECURE_COOKIES", not DEMO and not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_RATE_PER_ADDRESS = env_int("SALAMA_LOGIN_RATE_PER_ADDRESS", 20)
+LOGIN_RATE_PER_ACCOUNT = env_int("SALAMA_LOGIN_RATE_PER_ACCOUNT", 8)
+LOGIN_RATE_WINDOW = env_int("SALAMA_LOGIN_RATE_WINDOW", 900)
+
+# --- Security headers and Content Security Policy -----------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("SALAMA_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("SALAMA_HSTS_SECONDS", 0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SALAMA_BEHIND_PROXY") else None
+)
+
+# Map tiles: Leaflet loads tiles from this URL template; an empty value means "no tiles" and the
+# maps still show areas and facilities over a blank background.
+MAP_TILE_URL = env_str("SALAMA_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("SALAMA_MAP_TILE_ATTRIBUTION", "")
+
+
+def _tile_origin(url: str) -> list[str]:
+    parts = urlsplit(url.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return []
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in url else parts.netloc
+    return [f"{parts.scheme}://{host}"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_tile_origin(MAP_TILE_URL)],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Languages --------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# --- Static files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", xstatic_leaflet.BASE_DIR)]
+WHITENOISE_USE_FINDERS = True
+
+# --- E-mail -------------------------------------------------------------------------------------
+EMAIL_HOST = env_str("SALAMA_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("SALAMA_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("SALAMA_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_str("SALAMA_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("SALAMA_SMTP_STARTTLS")
+DEFAULT_FROM_EMAIL = env_str("SALAMA_MAIL_FROM", "salama@localhost")
+
+# --- Logging: structured lines, ids only ----------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "salama.lib.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": env_str("SALAMA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Worker -------------------------------------------------------------------------------------
+WORKER_IDLE_SLEEP = 1.0
+WORKER_LOCK_FILE = VAR_DIR / "worker.lock"

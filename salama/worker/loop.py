@@ -1,0 +1,79 @@
+"""The worker: one loop over a list of job functions. Each job does a bounded piece of work and
+returns whether it did any; when none did, the loop sleeps (at most a second), so life-safety
+messages leave within seconds. SIGTERM finishes the current pass and stops."""
+
+import fcntl
+import logging
+import signal
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+log = logging.getLogger("salama.worker")
+
+Job = Callable[[], bool]
+JOBS: list[Job] = []
+
+
+def job(func: Job) -> Job:
+    """Register a job function. Apps register theirs in their AppConfig.ready()."""
+    if func not in JOBS:
+        JOBS.append(func)
+    return func
+
+
+def run_once(jobs: list[Job] | None = None) -> bool:
+    did_work = False
+    for func in jobs if jobs is not None else JOBS:
+        try:
+            did_work = func() or did_work
+        except Exception:
+            log.exception("job failed", extra={"job": func.__name__})
+    return did_work
+
+
+class SingleWorkerLock:
+    """On SQLite only one worker may run: a second one refuses to start."""
+
+    def __init__(self) -> None:
+        self.handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        if settings.IS_POSTGRES:
+            return
+        settings.WORKER_LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(settings.WORKER_LOCK_FILE, "w")  # noqa: SIM115
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise SystemExit(
+                "Another worker is already running on this SQLite database; on SQLite only one "
+                "worker may run. Use PostgreSQL for several workers."
+            ) from None
+
+
+def run_forever(idle_sleep: float | None = None, max_passes: int | None = None) -> None:
+    lock = SingleWorkerLock()
+    lock.acquire()
+    stopping = {"flag": False}
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sleep = min(idle_sleep if idle_sleep is not None else settings.WORKER_IDLE_SLEEP, 1.0)
+    log.info("worker started", extra={"job": ",".join(j.__name__ for j in JOBS)})
+    passes = 0
+    while not stopping["flag"]:
+        close_old_connections()
+        if not run_once():
+            time.sleep(sleep)
+        passes += 1
+        if max_passes is not None and passes >= max_passes:
+            break
+    log.info("worker stopped")

@@ -1,0 +1,219 @@
+"""Shared test harness: personas, the keyring, PostgreSQL and browser gating.
+
+Personas (one organisation "relief" plus an outsider in "elsewhere"): org_admin, coordinator,
+liaison, lead, staff, staff2, observer, outsider. Each persona fixture is a logged-in
+django.test.Client; `users` gives the User objects.
+
+Gating: tests marked `postgres` need DATABASE_URL to point at PostgreSQL; tests marked `browser`
+need Debian's chromium. Without them they are skipped and listed at the end of the run. With
+SALAMA_TEST_POSTGRES=1 / SALAMA_REQUIRE_BROWSER=1 (set by .ci/run) such a skip is a failure.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_POSTGRES = os.environ.get("SALAMA_TEST_POSTGRES") == "1"
+REQUIRE_BROWSER = os.environ.get("SALAMA_REQUIRE_BROWSER") == "1"
+PASSWORD = "correct horse battery staple 7"
+
+_gated: list[str] = []
+
+
+def _has_postgres() -> bool:
+    return bool(settings.IS_POSTGRES)
+
+
+def _has_browser() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Under .ci/run a missing PostgreSQL or browser is a failure, never a skip.
+    if REQUIRE_POSTGRES and not _has_postgres():
+        raise pytest.UsageError(
+            "SALAMA_TEST_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL."
+        )
+    if REQUIRE_BROWSER and not _has_browser():
+        raise pytest.UsageError(f"SALAMA_REQUIRE_BROWSER=1 but {CHROMIUM} is missing.")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres" in item.keywords and not _has_postgres():
+            reason = "needs PostgreSQL: set DATABASE_URL (and SALAMA_TEST_POSTGRES=1)"
+            _gated.append(f"{item.nodeid}: {reason}")
+            item.add_marker(pytest.mark.skip(reason=reason))
+        if "browser" in item.keywords and not _has_browser():
+            reason = f"needs Debian chromium at {CHROMIUM} (make browser)"
+            _gated.append(f"{item.nodeid}: {reason}")
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _gated:
+        terminalreporter.section("SKIPPED: needs PostgreSQL or a browser", sep="!", bold=True)
+        for line in _gated:
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(
+            f"{len(_gated)} tests did not run. The full suite: "
+            "SALAMA_TEST_POSTGRES=1 SALAMA_REQUIRE_BROWSER=1 "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh keyring for every test: database ids are reused after a test's rollback, and
+    keys must not leak from one test's organisation into the next one's."""
+    from salama.lib import keyring
+
+    directory = tmp_path_factory.mktemp("keys")
+    settings.KEYRING_DIR = directory
+    settings.MASTER_KEY = ""
+    keyring._cache.clear()
+    keyring.ensure_master_key()
+    yield directory
+    keyring._cache.clear()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@dataclass
+class World:
+    org: Any
+    other_org: Any
+    users: dict[str, Any]
+
+
+ROLES = {
+    "org_admin": "org_admin",
+    "coordinator": "coordinator",
+    "coordinator2": "coordinator",
+    "liaison": "liaison",
+    "lead": "field_lead",
+    "staff": "staff",
+    "staff2": "staff",
+    "observer": "observer",
+}
+
+
+def build_world() -> World:
+    from salama.accounts.models import Membership, User
+    from salama.accounts.services import create_organisation
+
+    org = create_organisation(name="Relief Union Test", slug="relief", time_zone="Asia/Damascus")
+    other = create_organisation(name="Elsewhere Aid", slug="elsewhere", time_zone="UTC")
+    users = {}
+    for username, role in ROLES.items():
+        user = User.objects.create_user(username=username, password=PASSWORD)
+        Membership.objects.create(user=user, org=org, role=role)
+        users[username] = user
+    outsider = User.objects.create_user(username="outsider", password=PASSWORD)
+    Membership.objects.create(user=outsider, org=other, role="coordinator")
+    users["outsider"] = outsider
+    return World(org=org, other_org=other, users=users)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clients(world: World) -> dict[str, Client]:
+    return {name: client_for(user) for name, user in world.users.items()}
+
+
+@pytest.fixture
+def coordinator(clients: dict[str, Client]) -> Client:
+    return clients["coordinator"]
+
+
+@pytest.fixture
+def anon() -> Client:
+    return Client()
+
+
+# --- Browser ------------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; Django's ORM, used by the test
+    # itself between browser steps, would otherwise refuse to run.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class PageProblems(list):
+    """Console errors and CSP violations seen by a page; any one fails the test."""
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    problems = PageProblems()
+    tab = context.new_page()
+    tab.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
+    )
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.problems = problems
+    yield tab
+    context.close()
+    assert not problems, "the browser reported problems (CSP violations show here):\n" + "\n".join(
+        problems
+    )
+
+
+@pytest.fixture
+def live_world(transactional_db: None) -> World:
+    return build_world()
+
+
+def log_in(page: Any, username: str, password: str = PASSWORD) -> None:
+    """Log a persona in through the real login form."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)

@@ -138,3 +138,19 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiToken(OrgScoped):
+    """A per-user API token: 32 random bytes shown once; only its SHA-256 is stored (a token is
+    random, so a slow password hash adds nothing but latency). Bound to one user and one
+    organisation; revocable."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token#{self.pk}"

@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
 from salama.accounts.access import ALL_ROLES
+from salama.accounts.models import User
 from salama.alerts.api import router as alerts_router
 from salama.lib.apiaccess import api_roles
 from salama.messaging.api import router as messaging_router
@@ -33,11 +34,13 @@ class Me(Schema):
 @api_roles(*ALL_ROLES)
 def me(request: HttpRequest) -> Me:
     membership = getattr(request, "membership", None)
+    user = request.user
+    assert isinstance(user, User)
     return Me(
-        user_id=request.user.pk,
+        user_id=user.pk,
         organisation=membership.org.slug if membership else None,
         role=membership.role if membership else None,
-        language=request.user.language,
+        language=user.language,
     )
 
 

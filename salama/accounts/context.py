@@ -11,7 +11,7 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     others = []
     if membership is not None:
         others = list(
-            Membership.objects.filter(user=request.user, is_active=True)
+            Membership.objects.filter(user_id=request.user.pk or 0, is_active=True)
             .exclude(pk=membership.pk)
             .select_related("org")
         )

@@ -18,7 +18,7 @@ class SessionStore(DbStore):
         return UserSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
+        obj: Any = super().create_model_instance(data)
         user_id = data.get("_auth_user_id")
         obj.user_id = int(user_id) if user_id else None
         obj.org_id = data.get("_salama_org")

@@ -1,7 +1,9 @@
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,7 @@ from salama.accounts import audit
 from salama.accounts.access import login_only, public
 from salama.accounts.forms import LanguageForm, LoginForm
 from salama.accounts.middleware import SESSION_ORG
+from salama.accounts.models import User
 
 
 class SalamaLoginView(LoginView):
@@ -21,7 +24,7 @@ class SalamaLoginView(LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         request = self.request
         request.session["_salama_addr"] = audit.client_address(request)
@@ -36,7 +39,7 @@ class SalamaLoginView(LoginView):
         return response
 
 
-login = public(SalamaLoginView.as_view())
+login = public(SalamaLoginView.as_view())  # type: ignore[arg-type]
 
 
 @public
@@ -67,7 +70,8 @@ def switch_org(request: HttpRequest) -> HttpResponse:
     if not org_id.isdigit():
         return HttpResponseBadRequest(_("Choose an organisation."))
     # A user's own memberships, across organisations: the one place that is not org-scoped.
-    membership = get_object_or_404(request.user.memberships, is_active=True, org_id=int(org_id))
+    user = cast(User, request.user)
+    membership = get_object_or_404(user.memberships, is_active=True, org_id=int(org_id))
     request.session[SESSION_ORG] = membership.org_id
     audit.record("switch_org", actor_id=request.user.pk, org_id=membership.org_id, request=None)
     return redirect("home")

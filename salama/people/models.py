@@ -173,7 +173,7 @@ class Person(OrgScoped):
     membership = models.OneToOneField(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )
-    is_lead_of = models.ManyToManyField(
+    is_lead_of: models.ManyToManyField = models.ManyToManyField(
         Team, blank=True, through="TeamLead", related_name="leaders"
     )
 

@@ -155,6 +155,20 @@ def anon() -> Client:
     return Client()
 
 
+@pytest.fixture
+def roster(world: World) -> Any:
+    """A small roster for world.org (tests/people/factories.py, fictional data):
+    teams North (lead K10, deputy K11, members K12 K13) and South (lead K20, member K21); areas
+    Al-Sukkari and Al-Shaar (with aliases and points); one facility; every person has an SMS
+    number, K11 has two, K12 and K13 share a ward phone (is_shared). The "lead" persona's
+    membership is linked to K10, "staff" to K12; the "coordinator" persona's membership has an
+    SMS contact point (roster.coordinator_phone). Returns a Roster with .teams, .areas,
+    .facility, .persons (by codename), .ward_phone, .coordinator_phone, .names and .numbers."""
+    from tests.people.factories import build_roster
+
+    return build_roster(world)
+
+
 # --- Browser ------------------------------------------------------------------------------------
 
 CHROMIUM_ARGS = [

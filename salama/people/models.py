@@ -85,6 +85,9 @@ class Facility(OrgScoped):
     def __str__(self) -> str:
         return self.name
 
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
 
 class Team(OrgScoped):
     name = models.CharField(_("name"), max_length=80)
@@ -255,7 +258,8 @@ class ContactPoint(OrgScoped):
     kind = models.CharField(_("kind"), max_length=6, choices=ContactKind.choices)
     value = EncryptedTextField(_("number or address"))
     value_hash = KeyedHashField(db_index=True)
-    label = models.CharField(_("label"), max_length=60, blank=True)
+    # Free text ("ward 3 phone", "mother's phone") may name someone: encrypted like the value.
+    label = EncryptedTextField(_("label"))
     state = models.CharField(
         _("state"), max_length=12, choices=ContactState.choices, default=ContactState.ACTIVE
     )

@@ -28,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Generated a demo master key in {keyring.master_key_path()}")
         self.stdout.write(f"Demo secrets are under {settings.VAR_DIR / 'demo'} (demo only).")
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
         load_demo()
         if options["no_serve"]:
             return

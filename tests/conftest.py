@@ -27,6 +27,12 @@ PASSWORD = "correct horse battery staple 7"
 
 _gated: list[str] = []
 
+if settings.IS_POSTGRES:
+    # Transactional tests end with a TRUNCATE of every table; the audit table refuses TRUNCATE
+    # unless the session says so (see accounts migration 0002). Only the tests set this.
+    _db_options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = "-c salama.allow_truncate=on"
+
 
 def _has_postgres() -> bool:
     return bool(settings.IS_POSTGRES)

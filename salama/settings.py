@@ -219,3 +219,22 @@ LOGGING = {
 # --- Worker -------------------------------------------------------------------------------------
 WORKER_IDLE_SLEEP = 1.0
 WORKER_LOCK_FILE = VAR_DIR / "worker.lock"
+
+# --- Outbox (docs/channels.md) ----------------------------------------------------------------
+# Channels: SMS numbers go to the console channel until gateways exist; e-mail to SMTP (console
+# in the demo). The console channel writes each send to its own sink file ("-": stdout).
+OUTBOX_SMS_CHANNEL = env_str("SALAMA_SMS_CHANNEL", "console")
+OUTBOX_EMAIL_CHANNEL = env_str("SALAMA_EMAIL_CHANNEL", "console" if DEMO else "smtp")
+OUTBOX_CONSOLE_SINK = env_str("SALAMA_CONSOLE_SINK", str(VAR_DIR / "outbox" / "console.jsonl"))
+OUTBOX_SMTP_TIMEOUT = env_int("SALAMA_SMTP_TIMEOUT", 15)
+# A claimed delivery is leased; a worker that dies leaves it to be claimed again after this.
+OUTBOX_LEASE_SECONDS = float(env_str("SALAMA_OUTBOX_LEASE_SECONDS", "60"))
+OUTBOX_BATCH_SIZE = env_int("SALAMA_OUTBOX_BATCH", 100)
+OUTBOX_MAX_ATTEMPTS = env_int("SALAMA_OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_BACKOFF_BASE = 30.0  # seconds, doubled per attempt, with jitter
+OUTBOX_LIFE_SAFETY_BACKOFF_BASE = 5.0
+OUTBOX_BACKOFF_MAX = 3600.0
+# Token buckets created on first use: channel -> (messages per second, burst capacity). Operators
+# change the RateBucket rows afterwards (docs/channels.md).
+OUTBOX_RATES = {"console": (50.0, 50.0), "smtp": (5.0, 10.0)}
+OUTBOX_DEFAULT_RATE = (1.0, 5.0)

@@ -15,3 +15,49 @@ def sample(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
         return func
 
     return register
+
+
+# --- people (F2) --------------------------------------------------------------------------------
+
+
+@sample("person_id")
+def _person_id(world: Any) -> int:
+    from salama.people.services import create_person
+
+    return create_person(org=world.org, codename="SAMPLE1", role="nurse").pk
+
+
+@sample("team_id")
+def _team_id(world: Any) -> int:
+    from salama.people.services import save_team
+
+    return save_team(org=world.org, name="Sample team").pk
+
+
+@sample("area_id")
+def _area_id(world: Any) -> int:
+    from salama.people.services import save_area
+
+    return save_area(org=world.org, name_en="Sample area", name_ar="منطقة").pk
+
+
+@sample("facility_id")
+def _facility_id(world: Any) -> int:
+    from salama.people.services import save_area, save_facility
+
+    area = save_area(org=world.org, name_en="Sample facility area", name_ar="منطقة ٢")
+    return save_facility(org=world.org, name="Sample clinic", kind="clinic", area=area).pk
+
+
+# --- accounts: second factors (S1) -----------------------------------------------------------
+
+
+@sample("member_id")
+def _member_id(world: Any) -> int:
+    # A member who is no persona: a reset ends the member's sessions.
+    from salama.accounts.models import Membership, User
+
+    user, _ = User.objects.get_or_create(username="sample-member")
+    return Membership.objects.get_or_create(user=user, org=world.org, defaults={"role": "staff"})[
+        0
+    ].pk

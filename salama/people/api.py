@@ -1,3 +1,93 @@
-from ninja import Router
+"""The roster over JSON: codenames and structure only, never a real name or a number.
+`GET /persons/{person_id}?reveal=true` belongs to F3 (salama.safety); it calls
+salama.people.services.reveal(person=..., field=..., request=request), which checks the role
+and writes the one audit row."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from salama.accounts.access import COORDINATING
+from salama.lib.apiaccess import api_roles
+from salama.people import selectors
+from salama.people.models import Person
 
 router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    id: int
+    codename: str
+    role: str
+    team_id: int | None
+    team: str | None
+    area_id: int | None
+    area: str | None
+    home_facility_id: int | None
+    language: str
+    is_active: bool
+    is_enrolled: bool
+    state: str
+    state_at: datetime | None
+    decision: str
+
+
+class PersonDetailOut(PersonOut):
+    dependants: int
+    contact_points: int
+    shared_contact_points: int
+    has_real_name: bool
+
+
+class PersonFilters(Schema):
+    q: str | None = None
+    team: int | None = None
+    area: int | None = None
+    facility: int | None = None
+    state: str | None = None
+    enrolment: str | None = None
+
+
+def _out(person: Person) -> dict[str, object]:
+    return {
+        "id": person.pk,
+        "codename": person.codename,
+        "role": person.role,
+        "team_id": person.team_id,
+        "team": person.team.name if person.team else None,
+        "area_id": person.area_id,
+        "area": person.area.name_en if person.area else None,
+        "home_facility_id": person.home_facility_id,
+        "language": person.language,
+        "is_active": person.is_active,
+        "is_enrolled": person.is_enrolled,
+        "state": person.state,
+        "state_at": person.state_at,
+        "decision": person.decision,
+    }
+
+
+@router.get("/persons", response=list[PersonOut])
+@api_roles(*COORDINATING)
+def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> list[dict[str, object]]:
+    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "")}
+    return [_out(p) for p in selectors.roster(request.org, wanted)]  # type: ignore[attr-defined]
+
+
+@router.get("/persons/{person_id}", response=PersonDetailOut)
+@api_roles(*COORDINATING)
+def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
+    person = get_object_or_404(
+        Person.objects.for_org(request.org).select_related("team", "area"),  # type: ignore[attr-defined]
+        pk=person_id,
+    )
+    points = person.contact_points.defer("value", "label")
+    return {
+        **_out(person),
+        "dependants": person.dependants,
+        "contact_points": points.count(),
+        "shared_contact_points": points.filter(is_shared=True).count(),
+        "has_real_name": bool(person.real_name),
+    }

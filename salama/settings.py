@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "ninja",
 ]
@@ -64,7 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "salama.accounts.middleware.current_organisation",
+    "salama.accounts.middleware.session_guard",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -120,6 +126,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # The keyring lives outside the database and is never backed up with it (docs/operations.md).
 KEYRING_DIR = Path(env_str("SALAMA_KEYRING_DIR", str(VAR_DIR / "keys")))
 MASTER_KEY = env_str("SALAMA_MASTER_KEY")  # base64; else KEYRING_DIR/master.key
+# Key unlock mode (KEYRING_DIR/master.sealed): the master key is wrapped by an operator passphrase
+# and unlocked at start, from this file or by `salama keys unlock` into UNLOCKED_KEY_DIR (RAM).
+MASTER_PASSPHRASE_FILE = env_str("SALAMA_MASTER_PASSPHRASE_FILE")
+UNLOCKED_KEY_DIR = Path(env_str("SALAMA_UNLOCKED_KEY_DIR", "/run/salama"))
 
 # --- Sessions and passwords ---------------------------------------------------------------------
 SESSION_ENGINE = "salama.accounts.sessions"
@@ -141,6 +151,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_RATE_PER_ADDRESS = env_int("SALAMA_LOGIN_RATE_PER_ADDRESS", 20)
 LOGIN_RATE_PER_ACCOUNT = env_int("SALAMA_LOGIN_RATE_PER_ACCOUNT", 8)
 LOGIN_RATE_WINDOW = env_int("SALAMA_LOGIN_RATE_WINDOW", 900)
+
+# --- Second factor and session limits (docs/operations.md, "Logging in") ---------------------------
+# Roles that must pass a second factor (security key or passkey; an approved TOTP as fallback)
+# before any page; anyone who enrolled a factor is asked for it too.
+SECOND_FACTOR_ROLES = ("org_admin", "coordinator", "liaison")
+SESSION_IDLE_TIMEOUT = env_int("SALAMA_SESSION_IDLE", 30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SALAMA_SESSION_ABSOLUTE", SESSION_COOKIE_AGE)
+REAUTH_WINDOW = env_int("SALAMA_REAUTH_SECONDS", 5 * 60)
+# Per-account back-off: after LOGIN_RATE_PER_ACCOUNT failures each further one doubles the wait,
+# from LOGIN_BACKOFF_BASE up to LOGIN_BACKOFF_MAX seconds; the count is forgotten after
+# LOGIN_BACKOFF_DECAY seconds without failures. A browser that has logged in to the account before
+# (a signed "known device" cookie) is not held back by it.
+LOGIN_BACKOFF_BASE = env_int("SALAMA_LOGIN_BACKOFF_BASE", 30)
+LOGIN_BACKOFF_MAX = env_int("SALAMA_LOGIN_BACKOFF_MAX", 15 * 60)
+LOGIN_BACKOFF_DECAY = env_int("SALAMA_LOGIN_BACKOFF_DECAY", 3600)
+OTP_TOTP_ISSUER = "Salama"
+OTP_WEBAUTHN_RP_NAME = "Salama"
+OTP_WEBAUTHN_RP_ID = env_str("SALAMA_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "SALAMA_WEBAUTHN_ORIGINS", f"http://localhost:{env_str('PORT', '8000')}"
+)
+# A security key is a second factor after the password, never a password replacement.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "salama.accounts.webauthn.Helper"
 
 # --- Security headers and Content Security Policy -----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -140,9 +140,58 @@ def world(db: None) -> World:
     return build_world()
 
 
+def second_factor_device(user: Any) -> Any:
+    """The persona's second factor for tests: an authenticator app (TOTP) that an org admin has
+    approved, made on first use. Real rows, as `make demo` makes them; tests that need a
+    security key enrol one with Chromium's virtual authenticator instead."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from salama.accounts.models import FallbackFactor
+    from salama.lib import clock
+
+    fallback = FallbackFactor.objects.filter(user=user).select_related("totp").first()
+    if fallback is None:
+        totp = TOTPDevice.objects.create(user=user, name="fallback", confirmed=True)
+        recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+        fallback = FallbackFactor.objects.create(
+            user=user, totp=totp, recovery=recovery, proven_at=clock.now(), approved_at=clock.now()
+        )
+    return fallback.totp
+
+
+def current_code(device: Any) -> str:
+    """The code the persona's authenticator app shows now (the next one, if this one was
+    already used: the device accepts one step ahead and never the same step twice)."""
+    import time
+
+    from django_otp.oath import TOTP, hotp
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    counter = max(totp.t(), device.last_t + 1)
+    return str(hotp(device.bin_key, counter, device.digits)).zfill(device.digits)
+
+
 def client_for(user: Any) -> Client:
+    """A test client logged in as `user`. For a user who needs a second factor (org admins,
+    coordinators, liaisons) the session is also marked as verified by the persona's approved
+    authenticator app, exactly as django_otp.login() marks it after a code is accepted, so
+    pages behind the second-factor check answer as they would after a real login. Create
+    clients for such users with this function, not with Client.force_login alone."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from salama.accounts import factors
+    from salama.lib import clock
+
     client = Client()
     client.force_login(user)
+    if factors.requires_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+        session[factors.VERIFIED_AT] = int(clock.now().timestamp())
+        session.save()
     return client
 
 
@@ -231,9 +280,21 @@ def live_world(transactional_db: None) -> World:
 
 
 def log_in(page: Any, username: str, password: str = PASSWORD) -> None:
-    """Log a persona in through the real login form."""
+    """Log a persona in through the real login form. A persona who needs a second factor then
+    types the current code of their approved authenticator app (second_factor_device), computed
+    here from the device's secret as the app on their phone would: the real second-factor page,
+    no test-only way in."""
+    from salama.accounts import factors
+    from salama.accounts.models import User
+
+    user = User.objects.get(username=username)
+    device = second_factor_device(user) if factors.requires_second_factor(user) else None
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
     page.wait_for_url(lambda url: "/accounts/login" not in url)
+    if device is not None and "/accounts/verify/" in page.url:
+        page.fill("#id_code", current_code(device))
+        page.click("#code-submit")
+        page.wait_for_url(lambda url: "/accounts/verify/" not in url)

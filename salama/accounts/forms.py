@@ -6,14 +6,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from salama.accounts import ratelimit
+from salama.accounts import lockout, ratelimit
 from salama.accounts.audit import client_address
+from salama.accounts.models import User
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form behind database rate limits, per address and per account name. The
-    account counter is keyed by the name typed, whether or not it exists, so the answer never
-    tells an attacker which accounts exist."""
+    """Django's login form behind database limits (salama.accounts.lockout): a fixed window per
+    address, and an expiring exponential back-off per account name as typed, whether or not the
+    account exists, so the answer never tells an attacker which accounts exist. A browser that
+    completed a login to the account before is not held back by the account back-off."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -24,27 +26,45 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "dir": "ltr"})
 
+    def _is_known_device(self, name: str) -> bool:
+        known = lockout.known_user_ids(self.request) if self.request else set()
+        if not known:
+            return False
+        user = User.objects.filter(username=name).only("pk").first()
+        return user is not None and user.pk in known
+
     def clean(self) -> dict[str, Any]:
-        name = (self.data.get("username") or "").strip().lower()[:150]
+        name = (self.data.get("username") or "").strip()[:150]
+        account = lockout.account_key(name)
         address = client_address(self.request) or "unknown"
         window = settings.LOGIN_RATE_WINDOW
         limited = ratelimit.is_exceeded(
             f"login:addr:{address}", limit=settings.LOGIN_RATE_PER_ADDRESS, window=window
-        ) or ratelimit.is_exceeded(
-            f"login:acct:{name}", limit=settings.LOGIN_RATE_PER_ACCOUNT, window=window
-        )
+        ) or (lockout.is_locked(account) and not self._is_known_device(name))
         if limited:
             raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
             ratelimit.hit(
                 f"login:addr:{address}", limit=settings.LOGIN_RATE_PER_ADDRESS, window=window
             )
-            ratelimit.hit(
-                f"login:acct:{name}", limit=settings.LOGIN_RATE_PER_ACCOUNT, window=window
-            )
+            lockout.record_failure(account)
             raise
+        lockout.reset(account)
+        return cleaned
+
+
+class CodeForm(forms.Form):
+    """A code from an authenticator app, or a recovery code."""
+
+    code = forms.CharField(label=_("Code"), max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "dir": "ltr", "inputmode": "text"}
+        )
 
 
 class LanguageForm(forms.Form):

@@ -154,3 +154,42 @@ class ApiToken(OrgScoped):
 
     def __str__(self) -> str:
         return f"token#{self.pk}"
+
+
+class FallbackFactor(models.Model):
+    """A user's TOTP fallback and its recovery codes. Both devices stay unconfirmed, and so
+    unusable, until the user has proven the code once (`proven_at`) and an org admin of one of
+    the user's organisations has approved it (`approved_at`)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="fallback_factor")
+    totp = models.OneToOneField("otp_totp.TOTPDevice", on_delete=models.CASCADE, related_name="+")
+    recovery = models.OneToOneField(
+        "otp_static.StaticDevice", on_delete=models.CASCADE, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    proven_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"fallback#{self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.approved_at is None
+
+
+class LoginBackoff(models.Model):
+    """Failed logins for one key (an account name as typed, or an address): each failure past
+    the free ones doubles the wait (`locked_until`); the count is forgotten after a quiet
+    period, and a success resets it."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.IntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key

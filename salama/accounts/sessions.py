@@ -1,6 +1,7 @@
 """Session engine: Django's database sessions in our own table (UserSession), which records the
 user, organisation, address and user agent of each session."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DbStore
@@ -25,4 +26,9 @@ class SessionStore(DbStore):
         obj.address = data.get("_salama_addr")
         obj.user_agent = (data.get("_salama_ua") or "")[:200]
         obj.last_seen_at = clock.now()
+        # Every save rewrites the whole row: keep the start of the session, not of this save.
+        started = data.get("_salama_started")
+        obj.created_at = (
+            datetime.fromtimestamp(started, tz=UTC) if started is not None else clock.now()
+        )
         return obj

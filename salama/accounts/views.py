@@ -1,4 +1,5 @@
 from typing import cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
@@ -7,16 +8,18 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salama.accounts import audit
+from salama.accounts import audit, factors, lockout
 from salama.accounts.access import login_only, public
 from salama.accounts.forms import LanguageForm, LoginForm
-from salama.accounts.middleware import SESSION_ORG
+from salama.accounts.middleware import SESSION_ORG, SESSION_SEEN, SESSION_STARTED
 from salama.accounts.models import User
+from salama.lib import clock
 
 
 class SalamaLoginView(LoginView):
@@ -33,9 +36,16 @@ class SalamaLoginView(LoginView):
         first = user.memberships.filter(is_active=True).order_by("org_id").first()
         if first:
             request.session[SESSION_ORG] = first.org_id
+        now = int(clock.now().timestamp())
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_SEEN] = now
         audit.record(
             "login", actor_id=user.pk, org_id=first.org_id if first else None, request=request
         )
+        if factors.requires_second_factor(user):
+            target = reverse("accounts:second_factor")
+            return redirect(f"{target}?{urlencode({'next': self.get_success_url()})}")
+        lockout.remember_device(request, response, user.pk)
         return response
 
 

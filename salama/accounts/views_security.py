@@ -1,0 +1,262 @@
+"""Pages for second factors, sessions and API tokens: passing a second factor, enrolling a
+security key, the TOTP fallback, one's own sessions and tokens, and an org admin's view of the
+members' factors (approve a fallback, reset)."""
+
+import hashlib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salama.accounts import audit, factors, lockout
+from salama.accounts.access import (
+    ORG_ADMIN_ONLY,
+    login_only,
+    require_recent_second_factor,
+    roles,
+)
+from salama.accounts.forms import CodeForm
+from salama.accounts.models import Membership
+from salama.accounts.webauthn import configuration
+from salama.lib import clock
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+@login_only
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Pass a second factor (after the password, or again before a sensitive action), or, for
+    a user who has none yet, enrol a first security key."""
+    next_url = _next_url(request)
+    reauth = request.GET.get("reauth") == "1" or request.POST.get("reauth") == "1"
+    if factors.is_verified(request) and not reauth:
+        return redirect(next_url)
+    user = request.user
+    keys = factors.security_keys(user)
+    fallback = factors.fallback_of(user)
+    has_code = fallback is not None and not fallback.is_pending
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if factors.verify_code(request=request, code=form.cleaned_data["code"]):
+            response = redirect(next_url)
+            lockout.reset(lockout.account_key(user.get_username()))
+            lockout.remember_device(request, response, user.pk)
+            return response
+        form.add_error("code", _("That code is not valid. Try the current one."))
+    context = {
+        "keys": keys,
+        "has_code": has_code,
+        "fallback": fallback,
+        "enrol": not keys and not has_code,
+        "form": form,
+        "next": next_url,
+        "reauth": reauth,
+        "webauthn": configuration(request),
+    }
+    return render(request, "accounts/second_factor.html", context)
+
+
+@login_only
+def fallback(request: HttpRequest) -> HttpResponse:
+    """Ask for an authenticator app (TOTP) with recovery codes, for someone without a security
+    key. Usable only after the user proves a code and an org admin approves it."""
+    current = factors.fallback_of(request.user)
+    form = CodeForm(request.POST if request.POST.get("action") == "prove" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "start":
+            try:
+                factors.start_fallback(user=request.user)
+            except ValidationError as error:
+                messages.error(request, error.messages[0])
+            return redirect("accounts:fallback")
+        if action == "prove" and form.is_valid():
+            if factors.prove_fallback(request=request, code=form.cleaned_data["code"]):
+                messages.success(
+                    request, _("Code accepted. An organisation admin must approve it.")
+                )
+                return redirect("accounts:fallback")
+            form.add_error("code", _("That code is not valid. Try the current one."))
+    context: dict[str, Any] = {"fallback": current, "form": form}
+    if current is not None and current.proven_at is None:
+        context["secret"] = _base32(current.totp.bin_key)
+        context["uri"] = current.totp.config_url
+        context["codes"] = factors.recovery_codes(current)
+    return render(request, "accounts/fallback.html", context)
+
+
+def _base32(key: bytes) -> str:
+    from base64 import b32encode
+
+    text = b32encode(key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def session_id(session_key: str) -> str:
+    """An opaque id for a session on the page: never the session key itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:20]
+
+
+@login_only
+def security(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    current_key = request.session.session_key or ""
+    sessions = [
+        {
+            "id": session_id(row.session_key),
+            "created_at": row.created_at,
+            "last_seen_at": row.last_seen_at,
+            "address": row.address,
+            "user_agent": row.user_agent,
+            "is_current": row.session_key == current_key,
+        }
+        for row in request.user.sessions.filter(expire_date__gt=now).order_by("-last_seen_at")
+    ]
+    tokens = request.user.api_tokens.order_by("revoked_at", "-created_at")
+    context = {
+        "keys": factors.security_keys(request.user),
+        "fallback": factors.fallback_of(request.user),
+        "sessions": sessions,
+        "tokens": tokens,
+        "webauthn": configuration(request),
+        "verified": factors.is_verified(request),
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@login_only
+@require_POST
+def end_session(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("session", "")
+    everyone_else = wanted == "others"
+    current_key = request.session.session_key or ""
+    ended = 0
+    for row in request.user.sessions.all():
+        is_current = row.session_key == current_key
+        if (everyone_else and not is_current) or session_id(row.session_key) == wanted:
+            row.delete()
+            ended += 1
+            if is_current:
+                audit.record("session_ended", request=request, detail={"own": True})
+                auth_logout(request)
+                return redirect("accounts:login")
+    if ended:
+        audit.record("session_ended", request=request, detail={"count": ended})
+        messages.success(request, _("Sessions ended: %(count)d.") % {"count": ended})
+    else:
+        messages.error(request, _("That session has already ended."))
+    return redirect("accounts:security")
+
+
+@login_only
+@require_POST
+def revoke_token(request: HttpRequest) -> HttpResponse:
+    token_id = request.POST.get("token", "")
+    revoked = 0
+    if token_id.isdigit():
+        revoked = request.user.api_tokens.filter(pk=int(token_id), revoked_at=None).update(
+            revoked_at=clock.now()
+        )
+    if revoked:
+        audit.record("api_token_revoked", request=request, detail={"token": int(token_id)})
+        messages.success(request, _("The API token was revoked."))
+    else:
+        messages.error(request, _("That API token was not found or is already revoked."))
+    return redirect("accounts:security")
+
+
+@login_only
+@require_POST
+@require_recent_second_factor
+def remove_key(request: HttpRequest) -> HttpResponse:
+    key_id = request.POST.get("key", "")
+    try:
+        if not key_id.isdigit():
+            raise ValidationError(_("That security key was not found."))
+        factors.remove_security_key(request=request, key_id=int(key_id))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The security key was removed."))
+    return redirect("accounts:security")
+
+
+@roles(*ORG_ADMIN_ONLY)
+def members(request: HttpRequest) -> HttpResponse:
+    """An org admin's view: who has which factor, fallbacks waiting for approval."""
+    rows = []
+    memberships = (
+        Membership.objects.for_org(request.org)  # type: ignore[attr-defined]
+        .filter(is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    required = factors.required_roles()
+    for membership in memberships:
+        user = membership.user
+        fallback = factors.fallback_of(user)
+        rows.append(
+            {
+                "membership": membership,
+                "keys": len(factors.security_keys(user)),
+                "fallback": fallback,
+                "waiting": fallback is not None
+                and fallback.proven_at is not None
+                and fallback.is_pending,
+                "required": membership.role in required,
+                "is_self": user.pk == request.user.pk,
+            }
+        )
+    return render(request, "accounts/members.html", {"rows": rows})
+
+
+def _member(request: HttpRequest, member_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.for_org(request.org),  # type: ignore[attr-defined]
+        pk=member_id,
+    )
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def approve_fallback(request: HttpRequest, member_id: int) -> HttpResponse:
+    membership = _member(request, member_id)
+    try:
+        factors.approve_fallback(target=membership.user, request=request)
+    except PermissionDenied:
+        messages.error(request, _("Another organisation admin must do this for your account."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The authenticator app was approved."))
+    return redirect("accounts:members")
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def reset_factors(request: HttpRequest, member_id: int) -> HttpResponse:
+    membership = _member(request, member_id)
+    try:
+        removed = factors.reset_factors(target=membership.user, request=request)
+    except PermissionDenied:
+        messages.error(request, _("Another organisation admin must do this for your account."))
+    else:
+        messages.success(
+            request,
+            _("Second factors removed: %(count)d. The member's sessions were ended.")
+            % {"count": removed},
+        )
+    return redirect("accounts:members")

@@ -254,6 +254,12 @@ LOGGING = {
 WORKER_IDLE_SLEEP = 1.0
 WORKER_LOCK_FILE = VAR_DIR / "worker.lock"
 
+# --- Alerts (docs/alerts.md) --------------------------------------------------------------------
+# An unacknowledged life-safety alert moves up the ladder after this many seconds.
+ALERT_ESCALATE_AFTER = env_int("SALAMA_ALERT_ESCALATE_AFTER", 600)
+# At most one routine text (digest, outage) per recipient per this many seconds.
+ALERT_DIGEST_WINDOW = env_int("SALAMA_ALERT_DIGEST_WINDOW", 300)
+
 # --- Outbox (docs/channels.md) ----------------------------------------------------------------
 # Channels: SMS numbers go to the console channel until gateways exist; e-mail to SMTP (console
 # in the demo). The console channel writes each send to its own sink file ("-": stdout).

@@ -121,6 +121,7 @@ def record_checkin(
         area=area,
     )
     if compromised:
+        _alerts_on_checkin(checkin, person)
         return checkin
     changed: list[str] = []
     if _is_newer(checkin, person):
@@ -141,7 +142,15 @@ def record_checkin(
         changed += _deadline_fields(person, now)
     if changed:
         person.save(update_fields=changed)
+    _alerts_on_checkin(checkin, person)
     return checkin
+
+
+def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:
+    # F4 hook: alerts and escalations, in this transaction (the outbox is written with its cause).
+    from salama.alerts.services import on_checkin
+
+    on_checkin(checkin=checkin, person=person)
 
 
 # --- Decisions ----------------------------------------------------------------------------------
@@ -183,6 +192,9 @@ def make_decision(
     person.contact_since_decision_at = None
     fields = ["decision", "decision_certainty", "decision_at", "contact_since_decision_at"]
     person.save(update_fields=fields + _deadline_fields(person, now))
+    from salama.alerts.services import on_decision  # F4 hook: a seized login ends
+
+    on_decision(person=person, kind=kind, by=made_by, request=request)
     audit.record(
         "decision.make",
         org_id=person.org_id,

@@ -1,0 +1,404 @@
+"""The sweep: people past their deadline become overdue and their silence is escalated, quietly.
+
+Each pass (the worker job `sweep_overdue`):
+
+1. flip every person past `next_due_at` to overdue (salama.safety.services.mark_overdue, a
+   conditional update) and open their one Escalation (a partial unique constraint);
+2. close escalations of people no longer overdue;
+3. per area: when a large share of the area (`outage_share`, 30%) went silent within one digest
+   window, open ONE "possible outage" alert; that area's escalations then wait on it (no
+   reminders, no digests) until the outage window ends (`outage_hold_minutes`);
+4. remind the silent person where the organisation allows it (never in heightened mode or a
+   high-risk area unless it opts in);
+5. digests: each lead and the coordinator on duty get at most one routine text per window
+   (ALERT_DIGEST_WINDOW), counts only; an outage not yet announced to them takes that text's
+   place. The breakdown by area and codename is on the duty page and in e-mail.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from salama.accounts.models import Membership, Organisation
+from salama.alerts.models import (
+    Alert,
+    AlertKind,
+    AlertNotification,
+    AlertState,
+    DigestState,
+    Escalation,
+    OutageWindow,
+)
+from salama.alerts.routing import (
+    Recipient,
+    duty_or_all,
+    for_membership,
+    for_person,
+    in_quiet_hours,
+)
+from salama.alerts.services import new_alert
+from salama.lib import clock
+from salama.messaging.models import Priority
+from salama.messaging.outbox import language_for, queue_message
+from salama.people.models import Area, ContactKind, Person, RiskLevel, TeamLead
+from salama.safety.periods import heightened_applies
+from salama.safety.services import mark_overdue, overdue_people
+
+DEFAULT_OUTAGE_SHARE = 0.3
+DEFAULT_OUTAGE_MIN_PEOPLE = 5
+DEFAULT_OUTAGE_HOLD_MINUTES = 120
+HIGH_RISK = (RiskLevel.HIGH, RiskLevel.EXTREME)
+
+
+def window() -> timedelta:
+    return timedelta(seconds=settings.ALERT_DIGEST_WINDOW)
+
+
+# --- 1, 2: flip and open ------------------------------------------------------------------------
+
+
+def open_escalation(person: Person, now: datetime) -> Escalation | None:
+    outage = (
+        OutageWindow.objects.filter(org_id=person.org_id, area_id=person.area_id, until__gt=now)
+        .order_by("-until")
+        .first()
+        if person.area_id
+        else None
+    )
+    try:
+        with transaction.atomic():
+            return Escalation.objects.create(
+                org_id=person.org_id,
+                person=person,
+                opened_at=now,
+                due_at=person.next_due_at,
+                outage=outage,
+            )
+    except IntegrityError:
+        return None  # one is open already
+
+
+def flip_overdue(now: datetime, limit: int = 500) -> set[int]:
+    """Returns the ids of organisations where someone went overdue."""
+    orgs: set[int] = set()
+    for person in overdue_people(None, now)[:limit]:
+        if mark_overdue(person=person, now=now):
+            open_escalation(person, now)
+            orgs.add(person.org_id)
+    return orgs
+
+
+def close_ended(now: datetime) -> int:
+    return (
+        Escalation.objects.filter(closed_at=None)
+        .filter(Q(person__is_overdue=False) | Q(person__is_active=False))
+        .update(closed_at=now)
+    )
+
+
+# --- Which escalations count ------------------------------------------------------------------
+
+
+def counted(org_id: int, now: datetime) -> QuerySet[Escalation]:
+    """Open escalations that leads and coordinators are told about: not waiting on an outage,
+    the person not under a decision, their silence not acknowledged."""
+    return (
+        Escalation.objects.filter(org_id=org_id, closed_at=None, outage__isnull=True)
+        .filter(person__decision="", person__is_active=True)
+        .exclude(person__silence_acks__expires_at__gt=now)
+    )
+
+
+# --- 3: outage ----------------------------------------------------------------------------------
+
+
+def detect_outages(org: Organisation, now: datetime) -> list[Alert]:
+    share = float(org.setting("outage_share", DEFAULT_OUTAGE_SHARE))
+    minimum = int(org.setting("outage_min_people", DEFAULT_OUTAGE_MIN_PEOPLE))
+    hold = timedelta(minutes=int(org.setting("outage_hold_minutes", DEFAULT_OUTAGE_HOLD_MINUTES)))
+    recent = (
+        Escalation.objects.filter(
+            org=org, closed_at=None, outage__isnull=True, opened_at__gt=now - window()
+        )
+        .exclude(person__area=None)
+        .values("person__area")
+        .annotate(n=Count("pk"))
+    )
+    opened = []
+    for row in recent:
+        area_id, silent = row["person__area"], row["n"]
+        total = Person.objects.filter(
+            org=org, area_id=area_id, is_active=True, next_due_at__isnull=False
+        ).count()
+        if total < minimum or silent < share * total:
+            continue
+        alert = _open_outage(org, area_id, now, hold)
+        if alert is not None:
+            opened.append(alert)
+    _attach_to_outages(org, now)
+    return opened
+
+
+@transaction.atomic
+def _open_outage(org: Organisation, area_id: int, now: datetime, hold: timedelta) -> Alert | None:
+    Area.objects.select_for_update().filter(pk=area_id).first()  # one outage per area at a time
+    if OutageWindow.objects.filter(org=org, area_id=area_id, until__gt=now).exists():
+        return None
+    alert = new_alert(org=org, kind=AlertKind.POSSIBLE_OUTAGE, area_id=area_id)
+    OutageWindow.objects.create(
+        org=org, area_id=area_id, alert=alert, opened_at=now, until=now + hold
+    )
+    return alert
+
+
+def _attach_to_outages(org: Organisation, now: datetime) -> None:
+    """Escalations opened in an outage's area since one window before it began wait on it."""
+    for outage in OutageWindow.objects.filter(org=org, until__gt=now):
+        Escalation.objects.filter(
+            org=org,
+            closed_at=None,
+            outage__isnull=True,
+            person__area_id=outage.area_id,
+            opened_at__gt=outage.opened_at - window(),
+        ).update(outage=outage)
+        if outage.alert_id:
+            silent = Escalation.objects.filter(outage=outage, closed_at=None).count()
+            Alert.objects.filter(pk=outage.alert_id).exclude(silent_count=silent).update(
+                silent_count=silent
+            )
+
+
+# --- 4: reminders -------------------------------------------------------------------------------
+
+
+def reminders_allowed(person: Person) -> bool:
+    org = person.org
+    if not org.setting("overdue_reminders", True):
+        return False
+    high_risk = person.area is not None and person.area.risk in HIGH_RISK
+    if high_risk and not org.setting("overdue_reminders_high_risk", False):
+        return False
+    heightened = heightened_applies(person)
+    return not heightened or bool(org.setting("overdue_reminders_heightened", False))
+
+
+def send_reminders(org: Organisation, now: datetime) -> int:
+    sent = 0
+    for escalation in (
+        counted(org.pk, now)
+        .filter(reminded_at=None)
+        .select_related("person__area", "person__org")[:500]
+    ):
+        person = escalation.person
+        if not Escalation.objects.filter(pk=escalation.pk, reminded_at=None).update(
+            reminded_at=now
+        ):
+            continue
+        if not reminders_allowed(person):
+            continue
+        for point in person.contact_points.filter(kind=ContactKind.SMS, is_shared=False):
+            queue_message(
+                org=org,
+                contact_point=point,
+                template="reminder",
+                context={},
+                priority=Priority.NORMAL,
+                reason="reminder",
+                cause_ids={"escalation": escalation.pk},
+            )
+            sent += 1
+    return sent
+
+
+# --- 5: digests ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    recipient: Recipient
+    escalations: QuerySet[Escalation]
+    outages: bool  # coordinators hear of outage alerts
+
+
+def digest_scopes(org: Organisation, now: datetime) -> list[Scope]:
+    base = counted(org.pk, now)
+    scopes: list[Scope] = []
+    for membership in duty_or_all(org, now):
+        recipient = for_membership(membership)
+        if recipient is not None:
+            scopes.append(Scope(recipient, base, outages=True))
+    team_ids = set(base.exclude(person__team=None).values_list("person__team", flat=True))
+    leads: dict[int, set[int]] = {}
+    for link in TeamLead.objects.filter(org=org, team_id__in=team_ids):
+        leads.setdefault(link.person_id, set()).add(link.team_id)
+    for lead in Person.objects.filter(pk__in=leads).select_related("org"):
+        recipient = for_person(lead, "lead")
+        if recipient is None:
+            continue
+        mine = base.filter(person__team_id__in=leads[lead.pk]).exclude(person=lead)
+        scopes.append(Scope(recipient, mine, outages=False))
+    return scopes
+
+
+def _quiet(recipient: Recipient, now: datetime) -> bool:
+    membership: Membership | None = recipient.membership
+    if membership is None and recipient.person is not None and recipient.person.membership_id:
+        membership = Membership.objects.filter(pk=recipient.person.membership_id).first()
+    return membership is not None and in_quiet_hours(membership, now)
+
+
+def breakdown(escalations: QuerySet[Escalation], language: str) -> str:
+    """Per area, how many and which codenames: for the page and e-mail, never the SMS (unless
+    the organisation opts in)."""
+    by_area: dict[str, list[str]] = {}
+    rows = escalations.select_related("person__area").order_by("person__codename")
+    for escalation in rows:
+        area = escalation.person.area
+        name = (area.name_ar if language == "ar" else area.name_en) if area else "-"
+        by_area.setdefault(name, []).append(escalation.person.codename)
+    return "; ".join(f"{n}: {len(c)} ({' '.join(c)})" for n, c in sorted(by_area.items()))
+
+
+def _claim_window(org: Organisation, key: str, now: datetime) -> bool:
+    state, _created = DigestState.objects.get_or_create(org=org, recipient=key)
+    if state.last_sent_at is not None and state.last_sent_at > now - window():
+        return False
+    return bool(
+        DigestState.objects.filter(pk=state.pk, last_sent_at=state.last_sent_at).update(
+            last_sent_at=now
+        )
+    )
+
+
+def _last_sent(org: Organisation, key: str) -> datetime | None:
+    return (
+        DigestState.objects.filter(org=org, recipient=key)
+        .values_list("last_sent_at", flat=True)
+        .first()
+    )
+
+
+def _pending_outage(org: Organisation, recipient: Recipient) -> Alert | None:
+    told = AlertNotification.objects.filter(alert__kind=AlertKind.POSSIBLE_OUTAGE)
+    if recipient.membership is not None:
+        told = told.filter(membership=recipient.membership)
+    else:
+        told = told.filter(person=recipient.person)
+    return (
+        Alert.objects.filter(org=org, kind=AlertKind.POSSIBLE_OUTAGE, state=AlertState.OPEN)
+        .exclude(pk__in=told.values("alert_id"))
+        .order_by("opened_at")
+        .first()
+    )
+
+
+def send_digest(org: Organisation, scope: Scope, now: datetime) -> bool:
+    recipient = scope.recipient
+    last = _last_sent(org, recipient.key)
+    if last is not None and last > now - window():
+        return False
+    outage = _pending_outage(org, recipient) if scope.outages else None
+    new = scope.escalations if last is None else scope.escalations.filter(opened_at__gt=last)
+    if outage is None and not new.exists():
+        return False
+    if _quiet(recipient, now):
+        return False  # routine: quiet hours hold it (life-safety never waits)
+    if not _claim_window(org, recipient.key, now):
+        return False
+    if outage is not None:
+        _send_outage(org, outage, recipient)
+    else:
+        _send_counts(org, scope, recipient)
+    return True
+
+
+def _send_outage(org: Organisation, alert: Alert, recipient: Recipient) -> None:
+    rows = []
+    for point in recipient.points:
+        language = language_for(point, org)
+        if point.kind == ContactKind.EMAIL:
+            template, context = (
+                "outage_detail",
+                {
+                    "count": alert.silent_count,
+                    "area": _area_name(alert, language),
+                },
+            )
+        else:
+            template, context = "outage", {"count": alert.silent_count}
+        message = queue_message(
+            org=org,
+            contact_point=point,
+            template=template,
+            context=context,
+            priority=Priority.NORMAL,
+            reason=f"alert:{alert.number}",
+            language=language,
+            cause_ids={"alert": alert.pk},
+        )
+        rows.append(
+            AlertNotification(
+                org=org,
+                alert=alert,
+                role=recipient.role,
+                membership=recipient.membership,
+                person=recipient.person,
+                contact_point=point,
+                message=message,
+                template=template,
+            )
+        )
+    AlertNotification.objects.bulk_create(rows)
+
+
+def _area_name(alert: Alert, language: str) -> str:
+    if alert.area is None:
+        return "-"
+    return alert.area.name_ar if language == "ar" else alert.area.name_en
+
+
+def _send_counts(org: Organisation, scope: Scope, recipient: Recipient) -> None:
+    count = scope.escalations.count()
+    in_sms = bool(org.setting("digest_sms_breakdown", False))
+    for point in recipient.points:
+        language = language_for(point, org)
+        detailed = point.kind == ContactKind.EMAIL or in_sms
+        context: dict[str, object] = {"count": count}
+        if detailed:
+            with translation.override(language):
+                context["breakdown"] = breakdown(scope.escalations, language) or _("none")
+        queue_message(
+            org=org,
+            contact_point=point,
+            template="digest_overdue_detail" if detailed else "digest_overdue",
+            context=context,
+            priority=Priority.NORMAL,
+            reason="digest",
+            language=language,
+            cause_ids={"count": count},
+        )
+
+
+# --- The job ------------------------------------------------------------------------------------
+
+
+def sweep_overdue() -> bool:
+    """Worker job (see the module docstring for the order)."""
+    now = clock.now()
+    touched = flip_overdue(now)
+    closed = close_ended(now)
+    org_ids = touched | set(
+        Escalation.objects.filter(closed_at=None).values_list("org_id", flat=True).distinct()
+    )
+    did = bool(touched or closed)
+    for org in Organisation.objects.filter(pk__in=org_ids, is_active=True):
+        did = bool(detect_outages(org, now)) or did
+        did = bool(send_reminders(org, now)) or did
+        for scope in digest_scopes(org, now):
+            did = send_digest(org, scope, now) or did
+    return did

@@ -1,8 +1,9 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from salama.accounts.access import login_only, public
+from salama.accounts.access import COORDINATING, has_role, login_only, public
+from salama.accounts.models import Role
 
 
 @public
@@ -18,4 +19,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_only
 def home(request: HttpRequest) -> HttpResponse:
+    # Coordinators start on the accountability board, field staff on the check-in page.
+    if has_role(request, *COORDINATING):
+        return redirect("safety:board")
+    if has_role(request, Role.STAFF, Role.FIELD_LEAD):
+        return redirect("safety:field")
     return render(request, "home.html")

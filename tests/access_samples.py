@@ -61,3 +61,30 @@ def _member_id(world: Any) -> int:
     return Membership.objects.get_or_create(user=user, org=world.org, defaults={"role": "staff"})[
         0
     ].pk
+
+
+# --- safety (F3) --------------------------------------------------------------------------------
+
+
+def _safety_person_id(world: Any) -> int:
+    from salama.people.models import Person
+
+    return Person.objects.create(org=world.org, codename="SAFETY1", role="nurse").pk
+
+
+if "person_id" not in SAMPLES:
+    sample("person_id")(_safety_person_id)
+
+
+@sample("event_id")
+def _event_id(world: Any) -> int:
+    from salama.safety.services import open_event
+
+    return open_event(org=world.org, label="Sample event").pk
+
+
+@sample("mode_id")
+def _mode_id(world: Any) -> int:
+    from salama.safety.services import set_heightened
+
+    return set_heightened(org=world.org).pk

@@ -525,3 +525,19 @@ def record_relayed_entry(
         recorded_by=recorded_by,
         note=note,
     )
+
+
+@transaction.atomic
+def record_relayed_lines(
+    *, org: Organisation, lines: Iterable[str], recorded_by: Membership | None, note: str = ""
+) -> list[CheckIn]:
+    """Several keyboard lines at once: every line or none."""
+    recorded: list[CheckIn] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            recorded += record_relayed_entry(org=org, text=line, recorded_by=recorded_by, note=note)
+        except ValidationError as exc:
+            raise EntryError(
+                _("Line %(n)d: %(error)s") % {"n": number, "error": " ".join(exc.messages)}
+            ) from exc
+    return recorded

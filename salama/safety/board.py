@@ -1,0 +1,82 @@
+"""The accountability board (the coordinator's home) and one person's timeline.
+
+The live part is polled by HTMX every few seconds with the version token it was rendered with;
+when nothing has changed the answer is an empty 204, which HTMX leaves alone."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from salama.accounts.access import COORDINATING, roles
+from salama.lib import clock
+from salama.people.models import Area, Facility, Person, Team
+from salama.safety import selectors
+from salama.safety.forms import DecisionForm
+from salama.safety.views import local_time, org_of
+
+POLL_SECONDS = 5
+
+
+def _context(request: HttpRequest, filters: selectors.Filters) -> dict[str, Any]:
+    now = clock.now()
+    org = org_of(request)
+    people = selectors.board_people(org, filters).select_related("team", "area", "home_facility")
+    summary = selectors.board_summary(org, filters, now)
+    event = summary.event
+    since = event.started_at if event else None
+    return {
+        "summary": summary,
+        "event": event,
+        "people": people.order_by("codename"),
+        "not_heard": selectors.not_heard_since(people, since) if since else None,
+        "overdue": selectors.overdue_list(people, now),
+        "version": selectors.board_version(org, filters, now),
+        "query": filters.query(),
+        "map_items": selectors.map_data(people, org, since),
+        "poll": f"every {POLL_SECONDS}s",
+        "now": now,
+    }
+
+
+@roles(*COORDINATING)
+@local_time
+def board(request: HttpRequest) -> HttpResponse:
+    filters = selectors.Filters.from_query(request.GET)
+    context = _context(request, filters)
+    context.update(
+        filters=filters,
+        teams=Team.objects.for_org(org_of(request)),
+        areas=Area.objects.for_org(org_of(request)),
+        facilities=Facility.objects.for_org(org_of(request)),
+        tile_url=settings.MAP_TILE_URL,
+        tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+    )
+    return render(request, "safety/board.html", context)
+
+
+@roles(*COORDINATING)
+@local_time
+def board_live(request: HttpRequest) -> HttpResponse:
+    filters = selectors.Filters.from_query(request.GET)
+    if request.GET.get("v") == selectors.board_version(org_of(request), filters):
+        return HttpResponse(status=204)
+    return render(request, "safety/_board_live.html", _context(request, filters))
+
+
+@roles(*COORDINATING)
+@local_time
+def person(request: HttpRequest, person_id: int) -> HttpResponse:
+    subject = get_object_or_404(
+        Person.objects.for_org(org_of(request)).select_related("team", "area"), pk=person_id
+    )
+    return render(
+        request,
+        "safety/person.html",
+        {
+            "subject": subject,
+            "entries": selectors.timeline(subject),
+            "decision_form": DecisionForm(),
+        },
+    )

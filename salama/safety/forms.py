@@ -1,0 +1,104 @@
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from salama.accounts.models import Organisation
+from salama.people.models import Area, Certainty, DecisionKind, Status
+
+NOTE_MAX = 500
+
+
+class AreaChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        from django.utils.translation import get_language
+
+        return obj.name_ar if get_language() == "ar" and obj.name_ar else obj.name_en
+
+
+class AreaChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        from django.utils.translation import get_language
+
+        return obj.name_ar if get_language() == "ar" and obj.name_ar else obj.name_en
+
+
+class FieldCheckInForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    area = AreaChoice(
+        label=_("Where are you now? (optional)"), queryset=Area.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area = cast(forms.ModelChoiceField, self.fields["area"])
+        area.queryset = Area.objects.for_org(org)
+        area.empty_label = _("— unchanged —")
+
+
+class RelayedForm(forms.Form):
+    text = forms.CharField(
+        label=_("One line per report"),
+        max_length=4000,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "autofocus": True, "placeholder": "K12 K14 K27 safe, call, 03:20"}
+        ),
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=NOTE_MAX)
+
+
+class DecisionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=NOTE_MAX, required=False, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class EventForm(forms.Form):
+    label = forms.CharField(label=_("Short label"), max_length=80)
+    started_at = forms.DateTimeField(
+        label=_("Started at (organisation time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Empty: now."),
+    )
+    areas = AreaChoices(
+        label=_("Areas"),
+        queryset=Area.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["areas"]).queryset = Area.objects.for_org(
+            org
+        )
+
+
+class HeightenedForm(forms.Form):
+    areas = AreaChoices(
+        label=_("Areas (none: the whole organisation)"),
+        queryset=Area.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["areas"]).queryset = Area.objects.for_org(
+            org
+        )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name of the client"), max_length=60)

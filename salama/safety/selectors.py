@@ -1,0 +1,232 @@
+"""Reads for the accountability board. The board reads Person's current-state columns only,
+never the check-in history (that is for one person's timeline)."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import QueryDict
+
+from salama.accounts.models import Organisation
+from salama.lib import clock
+from salama.people.models import Certainty, DecisionKind, Person, Status
+from salama.safety.models import CheckIn, Decision, Event
+
+# Persons out of the sweep (DESIGN §5): confirmed killed, evacuated.
+OUT_OF_SWEEP = Q(decision=DecisionKind.EVACUATED) | Q(
+    decision=DecisionKind.KILLED, decision_certainty=Certainty.CONFIRMED
+)
+
+
+@dataclass
+class Filters:
+    team: int | None = None
+    area: int | None = None
+    facility: int | None = None
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "Filters":
+        def number(name: str) -> int | None:
+            value = query.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        return cls(team=number("team"), area=number("area"), facility=number("facility"))
+
+    def apply(self, persons: QuerySet[Person]) -> QuerySet[Person]:
+        if self.team:
+            persons = persons.filter(team_id=self.team)
+        if self.area:
+            persons = persons.filter(area_id=self.area)
+        if self.facility:
+            persons = persons.filter(home_facility_id=self.facility)
+        return persons
+
+    def query(self) -> str:
+        parts = [f"{k}={v}" for k, v in vars(self).items() if v]
+        return "&".join(parts)
+
+
+def board_people(org: Organisation, filters: Filters) -> QuerySet[Person]:
+    return filters.apply(Person.objects.for_org(org).filter(is_active=True))
+
+
+def current_event(org: Organisation) -> Event | None:
+    return (
+        Event.objects.for_org(org)
+        .filter(closed_at=None)
+        .prefetch_related("areas")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(is_overdue=True) | Q(next_due_at__lt=now)
+
+
+@dataclass
+class Summary:
+    total: int
+    counts: dict[str, int]
+    event: Event | None = None
+    heard_since: int = 0
+    event_area_total: int = 0
+    event_area_heard: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def board_summary(org: Organisation, filters: Filters, now: datetime | None = None) -> Summary:
+    """Counts by state and by accountability in one aggregate query (plus one for the event's
+    areas)."""
+    now = now or clock.now()
+    people = board_people(org, filters)
+    in_sweep = ~OUT_OF_SWEEP
+    undecided = Q(decision="")
+    aggregates: dict[str, Any] = {
+        "total": Count("pk"),
+        "fresh": Count("pk", filter=in_sweep & Q(heard_at__isnull=False) & ~overdue_q(now)),
+        "overdue": Count("pk", filter=in_sweep & Q(heard_at__isnull=False) & overdue_q(now)),
+        "never": Count("pk", filter=in_sweep & Q(heard_at__isnull=True)),
+        "out": Count("pk", filter=OUT_OF_SWEEP),
+        "no_state": Count("pk", filter=undecided & Q(state="")),
+        "contact_since": Count("pk", filter=Q(contact_since_decision_at__isnull=False)),
+    }
+    for status in Status.values:
+        aggregates[status] = Count("pk", filter=undecided & Q(state=status))
+    for kind in DecisionKind.values:
+        aggregates[kind] = Count("pk", filter=Q(decision=kind))
+    event = current_event(org)
+    if event is not None:
+        aggregates["heard_since"] = Count("pk", filter=Q(heard_at__gte=event.started_at))
+    counts = people.aggregate(**aggregates)
+    summary = Summary(total=counts.pop("total"), counts=counts, event=event)
+    if event is not None:
+        summary.heard_since = counts.pop("heard_since")
+        area_ids = [a.pk for a in event.areas.all()]
+        if area_ids:
+            scoped = people.filter(area_id__in=area_ids).aggregate(
+                total=Count("pk"), heard=Count("pk", filter=Q(heard_at__gte=event.started_at))
+            )
+            summary.event_area_total, summary.event_area_heard = scoped["total"], scoped["heard"]
+    return summary
+
+
+def board_version(org: Organisation, filters: Filters, now: datetime | None = None) -> str:
+    """A cheap token that changes when anything the board shows changes: current-state columns
+    (aggregated), the open events, and the quarter hour (so ages and deadlines refresh)."""
+    now = now or clock.now()
+    people = board_people(org, filters).aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        checkin=Max("state_checkin_id"),
+        heard=Max("heard_at"),
+        decided=Max("decision_at"),
+        decisions=Count("pk", filter=~Q(decision="")),
+        contact=Max("contact_since_decision_at"),
+        overdue=Count("pk", filter=overdue_q(now)),
+        due=Max("next_due_at"),
+        areas=Count("area_id"),
+        moved=Max("area_id"),
+    )
+    events = Event.objects.for_org(org).aggregate(
+        n=Count("pk"), last=Max("pk"), open=Count("pk", filter=Q(closed_at=None))
+    )
+    quarter = int(now.timestamp() // 900)
+    raw = repr((sorted(people.items()), sorted(events.items()), quarter, filters.query()))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def not_heard_since(people: QuerySet[Person], since: datetime) -> QuerySet[Person]:
+    """Sorted by silence: never heard first, then the longest silent."""
+    return (
+        people.exclude(OUT_OF_SWEEP)
+        .filter(Q(heard_at__lt=since) | Q(heard_at__isnull=True))
+        .order_by(
+            "heard_at",
+            "codename",
+        )
+    )
+
+
+def overdue_list(people: QuerySet[Person], now: datetime) -> QuerySet[Person]:
+    return (
+        people.exclude(OUT_OF_SWEEP)
+        .filter(overdue_q(now), heard_at__isnull=False)
+        .order_by("heard_at", "codename")
+    )
+
+
+def map_data(people: QuerySet[Person], org: Organisation, since: datetime | None) -> list[dict]:
+    """Per area: where it is, how many people, how many heard (since the event, or fresh), how
+    many overdue and how many calling for help; plus facilities with their staff counts."""
+    from salama.people.models import Area, Facility
+
+    now = clock.now()
+    heard = Q(heard_at__gte=since) if since else (Q(heard_at__isnull=False) & ~overdue_q(now))
+    per_area = {
+        row["area_id"]: row
+        for row in people.values("area_id").annotate(
+            total=Count("pk"),
+            heard=Count("pk", filter=heard),
+            overdue=Count("pk", filter=overdue_q(now) & ~OUT_OF_SWEEP),
+            help=Count("pk", filter=Q(state__in=[Status.NEED_HELP, Status.INJURED], decision="")),
+        )
+    }
+    items: list[dict] = []
+    for area in Area.objects.for_org(org).exclude(latitude=None):
+        row = per_area.get(area.pk, {})
+        items.append(
+            {
+                "kind": "area",
+                "name": area.name_en,
+                "name_ar": area.name_ar,
+                "lat": area.latitude,
+                "lon": area.longitude,
+                "total": row.get("total", 0),
+                "heard": row.get("heard", 0),
+                "overdue": row.get("overdue", 0),
+                "help": row.get("help", 0),
+            }
+        )
+    staff = dict(
+        people.values("home_facility_id")
+        .annotate(n=Count("pk"))
+        .values_list("home_facility_id", "n")
+    )
+    for facility in Facility.objects.for_org(org).exclude(latitude=None):
+        items.append(
+            {
+                "kind": "facility",
+                "name": facility.name,
+                "name_ar": facility.name_ar or facility.name,
+                "lat": facility.latitude,
+                "lon": facility.longitude,
+                "total": staff.get(facility.pk, 0),
+                "functionality": facility.functionality,
+            }
+        )
+    return items
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # checkin | decision | cleared | event
+    item: Any
+
+
+def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(c.effective_at, "checkin", c)
+        for c in CheckIn.objects.filter(person=person).select_related("area")[:limit]
+    ]
+    for d in Decision.objects.filter(person=person)[:limit]:
+        entries.append(TimelineEntry(d.made_at, "decision", d))
+        if d.cleared_at:
+            entries.append(TimelineEntry(d.cleared_at, "cleared", d))
+    earliest = min([e.at for e in entries] + [person.created_at])
+    for e in Event.objects.filter(org_id=person.org_id, started_at__gte=earliest):
+        entries.append(TimelineEntry(e.started_at, "event", e))
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]

@@ -1,0 +1,77 @@
+"""Per-user API tokens: 32 random bytes shown once, only their SHA-256 stored, bound to one
+user and one organisation, revocable. `TokenAuth` lets django-ninja accept them as
+`Authorization: Bearer <token>`."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from salama.accounts import audit
+from salama.accounts.models import ApiToken, Membership, Organisation, User
+from salama.lib import clock
+
+LAST_USED_STEP = timedelta(minutes=5)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    *, user: User, org: Organisation, name: str, request: HttpRequest | None = None
+) -> str:
+    """Returns the token itself: the only time it exists outside the caller's hands."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user, org=org, name=name.strip()[:60], token_hash=token_hash(token)
+    )
+    audit.record("api_token_created", org_id=org.pk, actor_id=user.pk, obj=row, request=request)
+    return token
+
+
+def revoke_token(*, token: ApiToken, request: HttpRequest | None = None) -> bool:
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=clock.now())
+    if revoked:
+        audit.record(
+            "api_token_revoked",
+            org_id=token.org_id,
+            obj=token,
+            request=request,
+            detail={"token": token.pk},
+        )
+    return bool(revoked)
+
+
+class TokenAuth(HttpBearer):
+    """Bearer token → request.user, request.org, request.membership. A revoked token, or one
+    whose user has lost the membership, authenticates nothing."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        if not token or len(token) > 200:
+            return None
+        row = (
+            ApiToken.objects.select_related("user", "org")
+            .filter(token_hash=token_hash(token), revoked_at=None)
+            .first()
+        )
+        if row is None or not row.user.is_active or not row.org.is_active:
+            return None
+        membership = (
+            Membership.objects.select_related("org")
+            .filter(user=row.user, org=row.org, is_active=True)
+            .first()
+        )
+        if membership is None:
+            return None
+        now = clock.now()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_STEP:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        request.org = membership.org  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        request.api_token = row  # type: ignore[attr-defined]
+        return row.user

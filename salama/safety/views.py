@@ -1,0 +1,324 @@
+"""Pages that record: the field page, a lead's proxy check-ins, relayed entry, decisions, events,
+heightened mode and API tokens. Each calls a service; none holds a rule of its own."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
+from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
+from salama.people.models import Basis, Person, Status
+from salama.safety import services, tokens
+from salama.safety.forms import (
+    DecisionForm,
+    EventForm,
+    FieldCheckInForm,
+    HeightenedForm,
+    RelayedForm,
+    TokenForm,
+)
+from salama.safety.models import Channel, Event, Heightened
+
+FIELD_ROLES = (Role.STAFF, Role.FIELD_LEAD, Role.COORDINATOR, Role.ORG_ADMIN, Role.LIAISON)
+RELAY_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN, Role.FIELD_LEAD)
+
+
+def org_of(request: HttpRequest) -> Organisation:
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def member_of(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+def local_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Show and read times in the organisation's time zone."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        org = getattr(request, "org", None)
+        if org is not None:
+            timezone.activate(ZoneInfo(org.time_zone))
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return wrapper
+
+
+def linked_person(request: HttpRequest) -> Person | None:
+    return Person.objects.for_org(org_of(request)).filter(membership=member_of(request)).first()
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- The field page ---------------------------------------------------------------------------
+
+
+@roles(*FIELD_ROLES)
+@local_time
+def field(request: HttpRequest) -> HttpResponse:
+    """The field page: three big buttons, a note, an area. Works without JavaScript."""
+    person = linked_person(request)
+    form = FieldCheckInForm(request.POST or None, org=org_of(request))
+    if request.method == "POST" and person is not None and form.is_valid():
+        checkin = services.record_checkin(
+            person=person,
+            status=form.cleaned_data["status"],
+            basis=Basis.SELF,
+            channel=Channel.FIELD_PAGE,
+            note=form.cleaned_data["note"],
+            area=form.cleaned_data["area"],
+            recorded_by=member_of(request),
+        )
+        messages.success(
+            request,
+            _("Received %(time)s: %(status)s.")
+            % {
+                "time": timezone.localtime(checkin.received_at).strftime("%H:%M"),
+                "status": checkin.get_status_display(),
+            },
+        )
+        return redirect("safety:field")
+    if person is not None:
+        person = Person.objects.for_org(org_of(request)).get(pk=person.pk)
+    return render(
+        request, "safety/field.html", {"person": person, "form": form, "statuses": Status}
+    )
+
+
+# --- A lead's proxy check-ins -----------------------------------------------------------------
+
+
+@roles(Role.FIELD_LEAD)
+@local_time
+def proxy(request: HttpRequest) -> HttpResponse:
+    person = linked_person(request)
+    team_ids = services.lead_teams(person) if person else []
+    members = (
+        Person.objects.for_org(org_of(request))
+        .filter(team_id__in=team_ids, is_active=True)
+        .exclude(pk=person.pk if person else None)
+        .select_related("team")
+        .order_by("team__name", "codename")
+    )
+    if request.method == "POST" and person is not None:
+        picked = request.POST.getlist("codenames")
+        everyone = request.POST.get("mode") == "all_except"
+        try:
+            result = services.record_proxy_checkins(
+                lead=person,
+                codenames=None if everyone else picked,
+                except_codenames=picked if everyone else (),
+                status=request.POST.get("status", ""),
+                basis=request.POST.get("basis", Basis.PROXY_SEEN),
+                note=request.POST.get("note", "")[:500],
+                recorded_by=member_of(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(
+                request,
+                _("Recorded for %(n)d people: %(codes)s.")
+                % {
+                    "n": len(result.checkins),
+                    "codes": " ".join(c.person.codename for c in result.checkins),
+                },
+            )
+            return redirect("safety:proxy")
+    return render(
+        request,
+        "safety/proxy.html",
+        {"person": person, "members": members, "statuses": Status.choices},
+    )
+
+
+# --- Relayed entry --------------------------------------------------------------------------------
+
+
+@roles(*RELAY_ROLES)
+@local_time
+def relayed(request: HttpRequest) -> HttpResponse:
+    form = RelayedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        lines = [line for line in form.cleaned_data["text"].splitlines() if line.strip()]
+        try:
+            recorded = services.record_relayed_lines(
+                org=org_of(request),
+                lines=lines,
+                recorded_by=member_of(request),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error("text", _errors(exc))
+        else:
+            messages.success(
+                request,
+                _("Recorded %(n)d relayed check-ins: %(codes)s.")
+                % {"n": len(recorded), "codes": " ".join(c.person.codename for c in recorded)},
+            )
+            return redirect("safety:relayed")
+    recent = (
+        services.CheckIn.objects.for_org(org_of(request))
+        .filter(basis=Basis.RELAYED, recorded_by=member_of(request))
+        .select_related("person")
+        .order_by("-received_at")[:20]
+    )
+    return render(request, "safety/relayed.html", {"form": form, "recent": recent})
+
+
+# --- Decisions ------------------------------------------------------------------------------
+
+
+@roles(*COORDINATING)
+@require_POST
+def decide(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.for_org(org_of(request)), pk=person_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        services.make_decision(
+            person=person, made_by=member_of(request), request=request, **form.cleaned_data
+        )
+        messages.success(request, _("Decision recorded."))
+    else:
+        messages.error(request, _("Choose a decision and a certainty."))
+    return redirect("safety:person", person_id=person.pk)
+
+
+@roles(*COORDINATING)
+@require_POST
+def clear(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.for_org(org_of(request)), pk=person_id)
+    if services.clear_decision(person=person, cleared_by=member_of(request), request=request):
+        messages.success(request, _("Decision cleared."))
+    return redirect("safety:person", person_id=person.pk)
+
+
+# --- Events and heightened mode ---------------------------------------------------------------
+
+
+@roles(*COORDINATING)
+@local_time
+def events(request: HttpRequest) -> HttpResponse:
+    form = EventForm(request.POST or None, org=org_of(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.open_event(
+                org=org_of(request),
+                label=form.cleaned_data["label"],
+                started_at=form.cleaned_data["started_at"],
+                areas=form.cleaned_data["areas"],
+                opened_by=member_of(request),
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Event opened. The board now counts from its start."))
+            return redirect("safety:board")
+    return render(
+        request,
+        "safety/events.html",
+        {
+            "form": form,
+            "events": Event.objects.for_org(org_of(request)).prefetch_related("areas")[:50],
+            "heightened_form": HeightenedForm(org=org_of(request)),
+            "heightened": services.active_heightened(org_of(request)),
+        },
+    )
+
+
+@roles(*COORDINATING)
+@require_POST
+def event_close(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_object_or_404(Event.objects.for_org(org_of(request)), pk=event_id)
+    services.close_event(event=event, closed_by=member_of(request), request=request)
+    messages.success(request, _("Event closed."))
+    return redirect("safety:events")
+
+
+@roles(*COORDINATING)
+@require_POST
+def heightened(request: HttpRequest) -> HttpResponse:
+    form = HeightenedForm(request.POST, org=org_of(request))
+    if form.is_valid():
+        mode = services.set_heightened(
+            org=org_of(request),
+            areas=form.cleaned_data["areas"],
+            started_by=member_of(request),
+            request=request,
+        )
+        messages.success(
+            request,
+            _("Heightened mode is on until %(time)s; deadlines were recomputed.")
+            % {
+                "time": timezone.localtime(
+                    mode.expires_at, ZoneInfo(org_of(request).time_zone)
+                ).strftime("%Y-%m-%d %H:%M")
+            },
+        )
+    return redirect("safety:events")
+
+
+@roles(*COORDINATING)
+@require_POST
+def heightened_end(request: HttpRequest, mode_id: int) -> HttpResponse:
+    mode = get_object_or_404(Heightened.objects.for_org(org_of(request)), pk=mode_id)
+    services.end_heightened(mode=mode, ended_by=member_of(request), request=request)
+    messages.success(request, _("Heightened mode ended; deadlines were recomputed."))
+    return redirect("safety:events")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@roles(*ANY_MEMBER)
+@local_time
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        shown = tokens.create_token(
+            user=cast(User, request.user),
+            org=org_of(request),
+            name=form.cleaned_data["name"],
+            request=request,
+        )
+        form = TokenForm()
+    listed = ApiToken.objects.for_org(org_of(request)).filter(user=request.user)
+    return render(
+        request,
+        "safety/tokens.html",
+        {"form": form, "shown": shown, "tokens": listed.order_by("revoked_at", "-created_at")},
+    )
+
+
+@roles(*ANY_MEMBER)
+@require_POST
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    token_id = request.POST.get("token", "")
+    token = (
+        ApiToken.objects.for_org(org_of(request))
+        .filter(user=request.user, pk=int(token_id))
+        .first()
+        if token_id.isdigit()
+        else None
+    )
+    if token is not None and tokens.revoke_token(token=token, request=request):
+        messages.success(request, _("The API token was revoked."))
+    else:
+        messages.error(request, _("That API token was not found or is already revoked."))
+    return redirect("safety:tokens")

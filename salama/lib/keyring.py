@@ -35,6 +35,14 @@ from django.core.exceptions import ImproperlyConfigured
 PREFIX = "v1"
 
 
+class KeyringLocked(ImproperlyConfigured):
+    """Key unlock mode: the master key is sealed and nobody has unlocked it since start."""
+
+
+class WrongPassphrase(ValueError):
+    pass
+
+
 class KeyUnavailable(Exception):
     """The key a ciphertext names is not in the keyring (deleted, purged, or another org's)."""
 
@@ -69,7 +77,7 @@ def master_key_path() -> Path:
 
 def ensure_master_key() -> bool:
     """Create the master key file if there is none. Returns whether one was created."""
-    if settings.MASTER_KEY or master_key_path().exists():
+    if settings.MASTER_KEY or master_key_path().exists() or sealed_path().exists():
         return False
     keyring_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     _write_atomic(master_key_path(), base64.b64encode(secrets.token_bytes(32)).decode())
@@ -80,11 +88,14 @@ def _master_key() -> bytes:
     source = settings.MASTER_KEY or ""
     if not source:
         path = master_key_path()
-        if not path.exists():
+        if path.exists():
+            source = path.read_text().strip()
+        elif sealed_path().exists():
+            source = _unsealed_source()
+        else:
             raise ImproperlyConfigured(
                 f"No master key: set SALAMA_MASTER_KEY or run `salama keys init` ({path})."
             )
-        source = path.read_text().strip()
     if source not in _master:
         key = base64.b64decode(source)
         if len(key) != 32:
@@ -253,3 +264,133 @@ def destroy_org(org_id: int) -> None:
                 os.fsync(handle.fileno())
             path.unlink()
         _cache.pop(org_id, None)
+
+
+# --- Key unlock mode ----------------------------------------------------------------------------
+# master.sealed holds the master key encrypted (AES-256-GCM) under a key derived from an operator
+# passphrase with scrypt. There is then no master.key on disk: the process takes the passphrase
+# from SALAMA_MASTER_PASSPHRASE_FILE (a supervisor's credential, on a RAM filesystem), or reads
+# the key that `salama keys unlock` left in UNLOCKED_KEY_DIR, which must be a RAM filesystem, so a
+# server seized while powered off holds nothing that opens the keyring.
+
+SCRYPT_N = 2**17  # 128 MiB and about half a second per attempt
+RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
+_unsealed: dict[tuple[str, float], str] = {}
+
+
+def sealed_path() -> Path:
+    return keyring_dir() / "master.sealed"
+
+
+def unlocked_path() -> Path:
+    tag = hashlib.sha256(str(keyring_dir().resolve()).encode()).hexdigest()[:12]
+    return Path(settings.UNLOCKED_KEY_DIR) / f"salama-master-{tag}.key"
+
+
+def _derive(passphrase: str, salt: bytes, n: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(passphrase.encode())
+
+
+def seal(passphrase: str, *, n: int = SCRYPT_N) -> Path:
+    """Wrap the current master key (master.key) with `passphrase` and destroy master.key."""
+    if settings.MASTER_KEY:
+        raise ImproperlyConfigured("Unset SALAMA_MASTER_KEY before sealing the master key.")
+    if len(passphrase) < 12:
+        raise ValueError("The passphrase must be at least 12 characters long.")
+    with _locked():
+        plain = master_key_path()
+        if not plain.exists():
+            raise ImproperlyConfigured(f"No master key at {plain} to seal.")
+        key = base64.b64decode(plain.read_text().strip())
+        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        box = AESGCM(_derive(passphrase, salt, n)).encrypt(nonce, key, b"salama-master")
+        body = {"v": 1, "kdf": "scrypt", "n": n, "r": 8, "p": 1}
+        body |= {"salt": _b64(salt), "box": _b64(nonce + box)}
+        _write_atomic(sealed_path(), json.dumps(body))
+        _shred(plain)
+    return sealed_path()
+
+
+def unseal(passphrase: str) -> bytes:
+    raw = json.loads(sealed_path().read_text())
+    blob = _unb64(raw["box"])
+    try:
+        return AESGCM(_derive(passphrase, _unb64(raw["salt"]), int(raw["n"]))).decrypt(
+            blob[:12], blob[12:], b"salama-master"
+        )
+    except InvalidTag:
+        raise WrongPassphrase("wrong passphrase") from None
+
+
+def _unsealed_source() -> str:
+    ram = unlocked_path()
+    if ram.exists():
+        return ram.read_text().strip()
+    passphrase_file = settings.MASTER_PASSPHRASE_FILE
+    if passphrase_file:
+        cache_key = (passphrase_file, sealed_path().stat().st_mtime)
+        if cache_key not in _unsealed:
+            passphrase = Path(passphrase_file).read_text().rstrip("\r\n")
+            _unsealed[cache_key] = base64.b64encode(unseal(passphrase)).decode()
+        return _unsealed[cache_key]
+    raise KeyringLocked(
+        "The keyring is locked (key unlock mode): run `salama keys unlock`, or give the "
+        "passphrase in SALAMA_MASTER_PASSPHRASE_FILE."
+    )
+
+
+def is_ram_filesystem(directory: Path) -> bool:
+    """Whether `directory` lies on tmpfs or ramfs (read from /proc/mounts)."""
+    target = str(directory.resolve())
+    best, kind = "", ""
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            parts = line.split()
+            point = parts[1].replace("\\040", " ")
+            inside = target == point or target.startswith(point.rstrip("/") + "/")
+            if inside and len(point) >= len(best):
+                best, kind = point, parts[2]
+    return kind in RAM_FILESYSTEMS
+
+
+def unlock(passphrase: str) -> Path:
+    """Check the passphrase and leave the master key in UNLOCKED_KEY_DIR for the processes of
+    this host; refused unless that directory is on a RAM filesystem."""
+    key = unseal(passphrase)
+    directory = Path(settings.UNLOCKED_KEY_DIR)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not is_ram_filesystem(directory):
+        raise ImproperlyConfigured(
+            f"{directory} is not a RAM filesystem (tmpfs): the unlocked key would survive a "
+            "power-off. Set SALAMA_UNLOCKED_KEY_DIR to a tmpfs directory."
+        )
+    _write_atomic(unlocked_path(), base64.b64encode(key).decode())
+    return unlocked_path()
+
+
+def lock() -> None:
+    """Forget the unlocked key (this process and the RAM copy); running processes that cached
+    it keep it until they restart."""
+    path = unlocked_path()
+    if path.exists():
+        _shred(path)
+    _master.clear()
+    _unsealed.clear()
+    _cache.clear()
+
+
+def _shred(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.write(secrets.token_bytes(max(size, 1)))
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()
+
+
+def check_unlocked() -> None:
+    """At start: refuse to run with a locked keyring rather than fail on the first page."""
+    if not settings.MASTER_KEY and not master_key_path().exists() and sealed_path().exists():
+        _master_key()

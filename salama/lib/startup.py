@@ -3,7 +3,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def check_deployment() -> None:
-    """Outside demo mode the server refuses to start with a demo secret or none."""
+    """Outside demo mode the server refuses to start with a demo secret or none. In key unlock
+    mode it refuses to start while the keyring is locked."""
+    from salama.lib import keyring
+
+    keyring.check_unlocked()
     if settings.DEMO:
         return
     if settings.SECRET_KEY_IS_DEMO:

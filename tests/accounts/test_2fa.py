@@ -98,7 +98,9 @@ def test_a_pending_app_is_unusable_until_an_org_admin_approves_it(world: Any) ->
     client.post("/accounts/verify/app/", {"action": "prove", "code": current_code(fallback.totp)})
     fallback.refresh_from_db()
     assert fallback.proven_at is not None and fallback.is_pending
-    assert client.post("/accounts/verify/", {"code": current_code(fallback.totp)}).status_code == 200
+    assert (
+        client.post("/accounts/verify/", {"code": current_code(fallback.totp)}).status_code == 200
+    )
     assert client.post("/accounts/verify/", {"code": codes[0]}).status_code == 200
     assert not reaches_pages(client)
     # The secret is never shown again once proven.
@@ -171,7 +173,8 @@ def test_sensitive_actions_need_a_recent_second_factor(world: Any) -> None:
         admin = client_for(admin_user)
         traveller.shift(timedelta(minutes=6))
         refused = admin.post(
-            f"/accounts/members/{member.pk}/reset/", HTTP_REFERER="http://testserver/accounts/members/"
+            f"/accounts/members/{member.pk}/reset/",
+            HTTP_REFERER="http://testserver/accounts/members/",
         )
         assert refused.status_code == 302
         assert refused["Location"].startswith("/accounts/verify/?reauth=1")

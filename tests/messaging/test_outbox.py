@@ -107,7 +107,9 @@ def test_email_goes_to_the_smtp_channel(world, phones, frozen) -> None:
 
 
 def test_organisation_wording_overrides_the_default(world, phones, frozen) -> None:
-    MessageTemplate.objects.create(org=world.org, key="reply_ok", language="en", body="Got it {time}")
+    MessageTemplate.objects.create(
+        org=world.org, key="reply_ok", language="en", body="Got it {time}"
+    )
     assert queue(world, phones.k2_phone).body == "Got it 06:00"
 
 

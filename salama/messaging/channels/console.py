@@ -43,6 +43,7 @@ class ConsoleChannel(Channel):
                 "delivery": delivery.pk,
                 "ref": delivery.our_ref,
                 "channel": delivery.channel,
+                "pid": os.getpid(),
                 "to": address,
                 "body": message.body,
             },

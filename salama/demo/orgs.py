@@ -1,7 +1,13 @@
-from django.db import transaction
+from base64 import b32encode
 
-from salama.accounts.models import Membership, Organisation, Role, User
+from django.conf import settings
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from salama.accounts.models import FallbackFactor, Membership, Organisation, Role, User
 from salama.accounts.services import create_organisation
+from salama.lib import clock
 
 DEMO_PASSWORD = "salama-demo-only"  # noqa: S105 - printed by `make demo`; demo mode only
 
@@ -15,6 +21,8 @@ DEMO_USERS = [
     ("staff", Role.STAFF, "ar"),
     ("observer", Role.OBSERVER, "en"),
 ]
+# Demo users whose role needs a second factor get an approved authenticator app (demo mode only).
+DEMO_SECOND_FACTOR = ["admin", "coordinator", "coordinator2", "liaison", "other"]
 
 
 @transaction.atomic
@@ -28,6 +36,28 @@ def load() -> None:
     for username, role, language in DEMO_USERS:
         _user(username, language, main, role)
     _user("other", "en", other, Role.COORDINATOR)
+    if settings.DEMO:
+        for username in DEMO_SECOND_FACTOR:
+            _demo_authenticator(User.objects.get(username=username))
+
+
+def _demo_authenticator(user: User) -> None:
+    """Demo mode only: an approved authenticator app, so the demo logins work without a security
+    key (`make demo` prints the secret; `salama totp-code USERNAME` prints the current code)."""
+    if FallbackFactor.objects.filter(user=user).exists():
+        return
+    totp = TOTPDevice.objects.create(user=user, name="fallback", confirmed=True)
+    recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    FallbackFactor.objects.create(
+        user=user, totp=totp, recovery=recovery, proven_at=clock.now(), approved_at=clock.now()
+    )
+
+
+def demo_totp_secret(username: str) -> str | None:
+    fallback = FallbackFactor.objects.filter(user__username=username).select_related("totp").first()
+    if fallback is None or not fallback.totp.confirmed:
+        return None
+    return b32encode(fallback.totp.bin_key).decode().rstrip("=")
 
 
 def _user(username: str, language: str, org: Organisation, role: str) -> User:

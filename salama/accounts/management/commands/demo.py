@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from salama.demo.load import load_demo
-from salama.demo.orgs import DEMO_PASSWORD, DEMO_USERS
+from salama.demo.orgs import DEMO_PASSWORD, DEMO_SECOND_FACTOR, DEMO_USERS, demo_totp_secret
 from salama.lib import keyring
 
 
@@ -61,7 +61,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         for username, role, language in DEMO_USERS:
             self.stdout.write(f"  {role:<12} {username:<13} ({language})")
-        self.stdout.write("  other organisation: other\nPress Ctrl+C to stop.\n")
+        self.stdout.write("  other organisation: other")
+        self.stdout.write(
+            "\nSecond factor (demo only): org admins, coordinators and liaisons type a code from"
+            "\nan authenticator app after the password. Add a secret below to an app, or print"
+            "\nthe current code with: SALAMA_DEMO=1 .venv/bin/salama totp-code USERNAME"
+        )
+        for username in DEMO_SECOND_FACTOR:
+            self.stdout.write(f"  {username:<13} TOTP secret {demo_totp_secret(username)}")
+        self.stdout.write("Press Ctrl+C to stop.\n")
         try:
             while web.poll() is None and worker.poll() is None:
                 time.sleep(0.5)

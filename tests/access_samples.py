@@ -88,3 +88,31 @@ def _mode_id(world: Any) -> int:
     from salama.safety.services import set_heightened
 
     return set_heightened(org=world.org).pk
+
+
+# --- alerts (F4) --------------------------------------------------------------------------------
+
+
+@sample("alert_number")
+def _alert_number(world: Any) -> int:
+    from salama.alerts.services import new_alert
+
+    return new_alert(org=world.org, kind="need_help").number
+
+
+@sample("shift_id")
+def _shift_id(world: Any) -> int:
+    from datetime import timedelta
+
+    from salama.alerts.models import Shift
+    from salama.lib import clock
+
+    membership = world.users["coordinator"].memberships.get(org=world.org)
+    now = clock.now()
+    return Shift.objects.create(
+        org=world.org,
+        membership=membership,
+        starts_at=now,
+        ends_at=now + timedelta(hours=8),
+        time_zone="UTC",
+    ).pk

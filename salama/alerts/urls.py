@@ -1,4 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from salama.alerts import views
 
 app_name = "alerts"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.duty, name="duty"),
+    path("live", views.duty_live, name="duty_live"),
+    path("rota", views.rota_page, name="rota"),
+    path("rota/<int:shift_id>/remove", views.shift_remove, name="shift_remove"),
+    path("handover", views.handover, name="handover"),
+    path("silence/<int:person_id>", views.silence, name="silence"),
+    path("<int:alert_number>/", views.detail, name="detail"),
+    path("<int:alert_number>/acknowledge", views.acknowledge, name="acknowledge"),
+    path("<int:alert_number>/close", views.close, name="close"),
+]

@@ -1,0 +1,291 @@
+"""The duty page, alert detail, acknowledge and close, the rota, handover, and acknowledging a
+person's silence. Each calls a service; none holds a rule of its own. Times are shown in the
+viewer's own time zone (their duty profile, else the organisation's)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salama.accounts.access import COORDINATING, roles
+from salama.accounts.models import Role
+from salama.alerts import rota, selectors, services
+from salama.alerts.forms import CloseForm, HandoverForm, ProfileForm, ShiftForm, SilenceForm
+from salama.alerts.models import Alert, AlertNotification, DutyProfile, Shift
+from salama.alerts.routing import on_duty
+from salama.lib import clock
+from salama.people.models import Person
+
+VOUCHING = (*COORDINATING, Role.FIELD_LEAD)
+
+
+def viewer_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = getattr(request, "membership", None)
+        if membership is not None:
+            timezone.activate(ZoneInfo(rota.zone_for(membership)))
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return wrapper
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _duty_context(request: HttpRequest) -> dict[str, Any]:
+    org = request.org
+    return {
+        "alerts": list(selectors.active_alerts(org)),
+        "silences": selectors.overdue_by_area(org, translation.get_language() or "en"),
+        "outages": selectors.open_outages(org),
+        "on_duty": on_duty(org, clock.now()),
+        "version": selectors.duty_version(org),
+        "zone": rota.zone_for(request.membership),
+    }
+
+
+@roles(*COORDINATING)
+@viewer_time
+def duty(request: HttpRequest) -> HttpResponse:
+    context = _duty_context(request)
+    context["closed"] = selectors.recent_closed(request.org)
+    return render(request, "alerts/duty.html", context)
+
+
+@roles(*COORDINATING)
+@viewer_time
+def duty_live(request: HttpRequest) -> HttpResponse:
+    """The polled part of the duty page; 204 (htmx keeps what it has) when nothing changed."""
+    if request.GET.get("v") == selectors.duty_version(request.org):
+        return HttpResponse(status=204)
+    return render(request, "alerts/_live.html", _duty_context(request))
+
+
+def _alert(request: HttpRequest, alert_number: int) -> Alert:
+    return get_object_or_404(
+        Alert.objects.for_org(request.org).select_related("person", "area", "org"),
+        number=alert_number,
+    )
+
+
+@roles(*COORDINATING)
+@viewer_time
+def detail(request: HttpRequest, alert_number: int) -> HttpResponse:
+    alert = _alert(request, alert_number)
+    notifications = (
+        AlertNotification.objects.for_org(request.org)
+        .filter(alert=alert)
+        .select_related("membership__user", "person")
+        .order_by("created_at", "id")
+    )
+    return render(
+        request,
+        "alerts/detail.html",
+        {"alert": alert, "notifications": notifications, "close_form": CloseForm()},
+    )
+
+
+@require_POST
+@roles(*COORDINATING)
+def acknowledge(request: HttpRequest, alert_number: int) -> HttpResponse:
+    alert = _alert(request, alert_number)
+    try:
+        done = services.acknowledge(alert=alert, by=request.membership, via="page", request=request)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        if done:
+            messages.success(request, _("Alert %(n)s is yours now.") % {"n": alert.number})
+        else:
+            messages.info(request, _("Alert %(n)s was already acknowledged.") % {"n": alert.number})
+    if request.POST.get("next") == "duty":
+        return redirect("alerts:duty")
+    return redirect("alerts:detail", alert_number=alert.number)
+
+
+@require_POST
+@roles(*COORDINATING)
+@viewer_time
+def close(request: HttpRequest, alert_number: int) -> HttpResponse:
+    alert = _alert(request, alert_number)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close(
+                alert=alert, by=request.membership, note=form.cleaned_data["note"], request=request
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Alert %(n)s is closed.") % {"n": alert.number})
+            return redirect("alerts:duty")
+    notifications = AlertNotification.objects.for_org(request.org).filter(alert=alert)
+    return render(
+        request,
+        "alerts/detail.html",
+        {"alert": alert, "notifications": notifications, "close_form": form},
+        status=400,
+    )
+
+
+# --- The rota -----------------------------------------------------------------------------------
+
+
+@roles(*COORDINATING)
+@viewer_time
+def rota_page(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    membership = request.membership
+    profile = DutyProfile.objects.filter(membership=membership).first()
+    zone = rota.zone_for(membership)
+    shift_form = ShiftForm(
+        request.POST if request.POST.get("form") == "shift" else None,
+        org=org,
+        initial={"time_zone": zone},
+    )
+    profile_form = ProfileForm(
+        request.POST if request.POST.get("form") == "profile" else None,
+        initial={
+            "time_zone": zone,
+            "quiet_from": profile.quiet_from if profile else None,
+            "quiet_until": profile.quiet_until if profile else None,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        saved = _save_rota(request, shift_form, profile_form)
+        if saved:
+            return redirect("alerts:rota")
+        status = 400
+    return render(
+        request,
+        "alerts/rota.html",
+        {
+            "shifts": selectors.shifts_from(org),
+            "shift_form": shift_form,
+            "profile_form": profile_form,
+            "zone": zone,
+            "now": clock.now(),
+        },
+        status=status,
+    )
+
+
+def _save_rota(request: HttpRequest, shift_form: ShiftForm, profile_form: ProfileForm) -> bool:
+    if request.POST.get("form") == "shift" and shift_form.is_valid():
+        data = shift_form.cleaned_data
+        try:
+            rota.add_shift(
+                org=request.org,
+                membership=data["membership"],
+                starts=timezone.make_naive(data["starts"]),
+                ends=timezone.make_naive(data["ends"]),
+                time_zone=data["time_zone"],
+                by=request.membership,
+                request=request,
+            )
+        except ValidationError as exc:
+            shift_form.add_error(None, _errors(exc))
+            return False
+        messages.success(request, _("The shift is on the rota."))
+        return True
+    if request.POST.get("form") == "profile" and profile_form.is_valid():
+        data = profile_form.cleaned_data
+        try:
+            rota.set_duty_profile(
+                membership=request.membership,
+                time_zone=data["time_zone"],
+                quiet_from=data["quiet_from"],
+                quiet_until=data["quiet_until"],
+            )
+        except ValidationError as exc:
+            profile_form.add_error(None, _errors(exc))
+            return False
+        messages.success(request, _("Saved."))
+        return True
+    return False
+
+
+@require_POST
+@roles(*COORDINATING)
+def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
+    shift = get_object_or_404(Shift.objects.for_org(request.org), pk=shift_id)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Nothing was removed: use the Remove button on the rota."))
+        return redirect("alerts:rota")
+    rota.remove_shift(shift=shift, by=request.membership, request=request)
+    messages.success(request, _("The shift was removed."))
+    return redirect("alerts:rota")
+
+
+@roles(*COORDINATING)
+@viewer_time
+def handover(request: HttpRequest) -> HttpResponse:
+    alerts = list(selectors.active_alerts(request.org))
+    form = HandoverForm(request.POST or None, org=request.org, alerts=alerts)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                count = services.hand_over(
+                    org=request.org,
+                    by=request.membership,
+                    assignments=form.assignments(),
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                messages.success(request, _("Handed over: %(n)d alerts.") % {"n": count})
+                return redirect("alerts:duty")
+        status = 400
+    return render(request, "alerts/handover.html", {"form": form, "alerts": alerts}, status=status)
+
+
+@roles(*VOUCHING)
+@viewer_time
+def silence(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.for_org(request.org), pk=person_id)
+    allowed = rota.may_vouch(request.membership, person)
+    form = SilenceForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rota.acknowledge_silence(
+                    person=person,
+                    by=request.membership,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data["until"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(codename)s's silence is acknowledged.") % {"codename": person.codename},
+                )
+                return redirect(
+                    "alerts:duty" if request.membership.role in COORDINATING else "home"
+                )
+        status = 400
+    return render(
+        request,
+        "alerts/silence.html",
+        {"person": person, "form": form, "allowed": allowed},
+        status=status,
+    )

@@ -238,3 +238,16 @@ def test_webauthn_strings_and_script_catalogue_are_in_arabic(world: Any) -> None
         from django_otp_webauthn.exceptions import NotVerified
 
         assert str(NotVerified().detail) != "User is not verified."
+
+
+def test_operator_reset_command(world: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    target = world.users["org_admin"]
+    second_factor_device(target)
+    call_command("reset_factors", "org_admin", stdout=StringIO())
+    assert not TOTPDevice.objects.filter(user=target).exists()
+    event = AuditEvent.objects.get(action="factors_reset")
+    assert event.detail["by"] == "operator" and event.object_id == str(target.pk)

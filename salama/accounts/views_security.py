@@ -3,7 +3,7 @@ security key, the TOTP fallback, one's own sessions and tokens, and an org admin
 members' factors (approve a fallback, reset)."""
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
@@ -22,9 +22,14 @@ from salama.accounts.access import (
     roles,
 )
 from salama.accounts.forms import CodeForm
-from salama.accounts.models import Membership
+from salama.accounts.models import Membership, User
 from salama.accounts.webauthn import configuration
 from salama.lib import clock
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_only or roles)."""
+    return cast(User, request.user)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -42,7 +47,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     reauth = request.GET.get("reauth") == "1" or request.POST.get("reauth") == "1"
     if factors.is_verified(request) and not reauth:
         return redirect(next_url)
-    user = request.user
+    user = _me(request)
     keys = factors.security_keys(user)
     fallback = factors.fallback_of(user)
     has_code = fallback is not None and not fallback.is_pending
@@ -71,13 +76,13 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 def fallback(request: HttpRequest) -> HttpResponse:
     """Ask for an authenticator app (TOTP) with recovery codes, for someone without a security
     key. Usable only after the user proves a code and an org admin approves it."""
-    current = factors.fallback_of(request.user)
+    current = factors.fallback_of(_me(request))
     form = CodeForm(request.POST if request.POST.get("action") == "prove" else None)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "start":
             try:
-                factors.start_fallback(user=request.user)
+                factors.start_fallback(user=_me(request))
             except ValidationError as error:
                 messages.error(request, error.messages[0])
             return redirect("accounts:fallback")
@@ -121,12 +126,12 @@ def security(request: HttpRequest) -> HttpResponse:
             "user_agent": row.user_agent,
             "is_current": row.session_key == current_key,
         }
-        for row in request.user.sessions.filter(expire_date__gt=now).order_by("-last_seen_at")
+        for row in _me(request).sessions.filter(expire_date__gt=now).order_by("-last_seen_at")
     ]
-    tokens = request.user.api_tokens.order_by("revoked_at", "-created_at")
+    tokens = _me(request).api_tokens.order_by("revoked_at", "-created_at")
     context = {
-        "keys": factors.security_keys(request.user),
-        "fallback": factors.fallback_of(request.user),
+        "keys": factors.security_keys(_me(request)),
+        "fallback": factors.fallback_of(_me(request)),
         "sessions": sessions,
         "tokens": tokens,
         "webauthn": configuration(request),
@@ -142,7 +147,7 @@ def end_session(request: HttpRequest) -> HttpResponse:
     everyone_else = wanted == "others"
     current_key = request.session.session_key or ""
     ended = 0
-    for row in request.user.sessions.all():
+    for row in _me(request).sessions.all():
         is_current = row.session_key == current_key
         if (everyone_else and not is_current) or session_id(row.session_key) == wanted:
             row.delete()
@@ -165,8 +170,10 @@ def revoke_token(request: HttpRequest) -> HttpResponse:
     token_id = request.POST.get("token", "")
     revoked = 0
     if token_id.isdigit():
-        revoked = request.user.api_tokens.filter(pk=int(token_id), revoked_at=None).update(
-            revoked_at=clock.now()
+        revoked = (
+            _me(request)
+            .api_tokens.filter(pk=int(token_id), revoked_at=None)
+            .update(revoked_at=clock.now())
         )
     if revoked:
         audit.record("api_token_revoked", request=request, detail={"token": int(token_id)})

@@ -74,4 +74,6 @@ key_complete = login_only(_KeyComplete.as_view())
 auth_begin = login_only(BeginCredentialAuthenticationView.as_view())
 auth_complete = login_only(_AuthComplete.as_view())
 # The package's JavaScript catalogue, with our Arabic (salama.accounts comes last and wins).
-jsi18n = public(JavaScriptCatalog.as_view(packages=["django_otp_webauthn", "salama.accounts"]))
+jsi18n = public(
+    JavaScriptCatalog.as_view(packages=["django_otp_webauthn", "salama.accounts"])  # type: ignore[arg-type]
+)

@@ -13,12 +13,13 @@ from salama.lib.apiaccess import api_roles
 from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
 from salama.safety.api import router as safety_router
+from salama.safety.tokens import TokenAuth
 
 api = NinjaAPI(
     title="Salama",
     version="1",
     description="Check-ins, roster (codenames only), board and events.",
-    auth=[django_auth],
+    auth=[django_auth, TokenAuth()],
     urls_namespace="api",
 )
 

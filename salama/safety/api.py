@@ -1,3 +1,307 @@
-from ninja import Router
+"""Check-ins, the board summary and events over JSON.
+
+POST /checkins accepts an `Idempotency-Key` header: unique per (organisation, user, key) under a
+database constraint, claimed in the same transaction as the check-in. The same key with the same
+body replays the first answer (header `Idempotent-Replayed: true`); with a different body it gets
+422 and nothing is stored. The answer is kept encrypted for at least 30 days."""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja import Status as Answer
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from salama.accounts.access import COORDINATING
+from salama.accounts.models import Membership, Organisation, Role, User
+from salama.lib import clock
+from salama.lib.apiaccess import api_roles
+from salama.people.models import Area, Basis, Person, Status, TeamLead
+from salama.safety import selectors, services
+from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
+from salama.safety.tokens import gated
 
 router = Router(tags=["safety"])
+
+CHECKIN_ROLES = (Role.STAFF, Role.FIELD_LEAD, Role.COORDINATOR, Role.ORG_ADMIN, Role.LIAISON)
+KEY_MAX = 200
+
+
+def _org(request: HttpRequest) -> Organisation:
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def _member(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+class CheckInIn(Schema):
+    status: Status
+    codename: str | None = None  # empty: the caller's own person
+    note: str = ""
+    device_at: datetime | None = None
+    area_id: int | None = None
+
+
+class CheckInOut(Schema):
+    id: int
+    codename: str
+    status: str
+    basis: str
+    channel: str
+    device_at: datetime | None
+    received_at: datetime
+    effective_at: datetime
+    is_time_flagged: bool
+    counts_as_heard: bool
+
+
+def _checkin_out(c: CheckIn) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "codename": c.person.codename,
+        "status": c.status,
+        "basis": c.basis,
+        "channel": c.channel,
+        "device_at": c.device_at,
+        "received_at": c.received_at,
+        "effective_at": c.effective_at,
+        "is_time_flagged": c.is_time_flagged,
+        "counts_as_heard": c.counts_as_heard,
+    }
+
+
+def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
+    """Own person: self. A lead for a member of their teams: proxy-seen. A coordinator or org
+    admin for anyone: relayed. Anything else is refused."""
+    membership = _member(request)
+    if own is not None and person.pk == own.pk:
+        return Basis.SELF
+    if membership.role in COORDINATING:
+        return Basis.RELAYED
+    if membership.role == Role.FIELD_LEAD and own is not None:
+        teams = TeamLead.objects.for_org(_org(request)).filter(person=own).values("team_id")
+        if person.team_id in {row["team_id"] for row in teams}:
+            return Basis.PROXY_SEEN
+    raise HttpError(403, _("You may check in only for yourself or your own team."))
+
+
+def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
+    org = _org(request)
+    own = Person.objects.for_org(org).filter(membership=_member(request)).first()
+    if payload.codename:
+        person = (
+            Person.objects.for_org(org).filter(codename__iexact=payload.codename.strip()).first()
+        )
+        if person is None:
+            raise HttpError(404, _("Unknown codename."))
+    elif own is None:
+        raise HttpError(422, _("Your account is not linked to a person: give a codename."))
+    else:
+        person = own
+    area = None
+    if payload.area_id is not None:
+        area = Area.objects.for_org(org).filter(pk=payload.area_id).first()
+        if area is None:
+            raise HttpError(422, _("Unknown area."))
+    try:
+        return services.record_checkin(
+            person=person,
+            status=payload.status,
+            basis=_basis_for(request, person, own),
+            channel=Channel.API,
+            device_at=payload.device_at,
+            note=payload.note[:500],
+            area=area,
+            recorded_by=_member(request),
+        )
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from exc
+
+
+def _json(status: int, text: str, replayed: bool = False) -> HttpResponse:
+    response = HttpResponse(text, status=status, content_type="application/json")
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay(org: Organisation, request: HttpRequest, key: str, body_hash: str) -> HttpResponse:
+    row = IdempotencyKey.objects.for_org(org).get(user=request.user, key=key)
+    if row.body_hash != body_hash:
+        raise HttpError(422, _("This Idempotency-Key was used with a different request body."))
+    return _json(row.status_code, row.response, replayed=True)
+
+
+@router.post("/checkins", response={201: CheckInOut}, auth=gated(*CHECKIN_ROLES))
+@api_roles(*CHECKIN_ROLES)
+def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
+    """Record a check-in: for yourself (no codename), a member of your team (leads, basis
+    proxy-seen) or anyone (coordinators, basis relayed)."""
+    org = _org(request)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        checkin = _record(request, payload)
+        return _json(201, json.dumps(_checkin_out(checkin), default=str))
+    if len(key) > KEY_MAX:
+        raise HttpError(422, _("The Idempotency-Key is too long."))
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
+    body_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    if IdempotencyKey.objects.for_org(org).filter(user=request.user, key=key).exists():
+        return _replay(org, request, key, body_hash)
+    try:
+        with transaction.atomic():
+            # Claim the key first: a concurrent duplicate waits here on the unique index, then
+            # fails and replays this answer once it is committed.
+            row = IdempotencyKey.objects.create(
+                org=org,
+                user=cast(User, request.user),
+                key=key,
+                body_hash=body_hash,
+                status_code=201,
+            )
+            checkin = _record(request, payload)
+            text = json.dumps(_checkin_out(checkin), default=str)
+            row.response = text
+            row.save(update_fields=["response"])
+    except IntegrityError:
+        if not IdempotencyKey.objects.for_org(org).filter(user=request.user, key=key).exists():
+            raise
+        return _replay(org, request, key, body_hash)
+    return _json(201, text)
+
+
+class CheckInFilters(Schema):
+    codename: str | None = None
+    since: datetime | None = None
+    limit: int = 100
+
+
+@router.get("/checkins", response=list[CheckInOut])
+@api_roles(*CHECKIN_ROLES)
+def list_checkins(request: HttpRequest, filters: Query[CheckInFilters]) -> list[dict[str, Any]]:
+    """Coordinators see the organisation's check-ins; others their own person's."""
+    query = CheckIn.objects.for_org(_org(request)).select_related("person")
+    if _member(request).role not in COORDINATING:
+        query = query.filter(person__membership=_member(request))
+    if filters.codename:
+        query = query.filter(person__codename__iexact=filters.codename)
+    if filters.since:
+        query = query.filter(received_at__gte=filters.since)
+    limit = max(1, min(filters.limit, 1000))
+    return [_checkin_out(c) for c in query.order_by("-received_at", "-id")[:limit]]
+
+
+class BoardOut(Schema):
+    total: int
+    counts: dict[str, int]
+    event_id: int | None
+    event_started_at: datetime | None
+    heard_since: int | None
+    version: str
+
+
+@router.get("/board", response=BoardOut)
+@api_roles(*COORDINATING)
+def board_summary(request: HttpRequest) -> dict[str, Any]:
+    """Counts by state and accountability; with an open event, heard from since it started."""
+    org = _org(request)
+    filters = selectors.Filters()
+    summary = selectors.board_summary(org, filters)
+    event = summary.event
+    return {
+        "total": summary.total,
+        "counts": summary.counts,
+        "event_id": event.pk if event else None,
+        "event_started_at": event.started_at if event else None,
+        "heard_since": summary.heard_since if event else None,
+        "version": selectors.board_version(org, filters),
+    }
+
+
+class EventIn(Schema):
+    label: str
+    started_at: datetime | None = None
+    area_ids: list[int] = []
+
+
+class EventOut(Schema):
+    id: int
+    label: str
+    started_at: datetime
+    area_ids: list[int]
+    closed_at: datetime | None
+
+
+def _event_out(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "label": event.label,
+        "started_at": event.started_at,
+        "area_ids": [a.pk for a in event.areas.all()],
+        "closed_at": event.closed_at,
+    }
+
+
+@router.get("/events", response=list[EventOut])
+@api_roles(*COORDINATING)
+def list_events(request: HttpRequest) -> list[dict[str, Any]]:
+    events = Event.objects.for_org(_org(request)).prefetch_related("areas")[:100]
+    return [_event_out(e) for e in events]
+
+
+@router.post("/events", response={201: EventOut}, auth=gated(*COORDINATING))
+@api_roles(*COORDINATING)
+def create_event(request: HttpRequest, payload: EventIn) -> Answer:
+    org = _org(request)
+    areas = list(Area.objects.for_org(org).filter(pk__in=payload.area_ids))
+    if len(areas) != len(set(payload.area_ids)):
+        raise HttpError(422, _("Unknown area."))
+    try:
+        event = services.open_event(
+            org=org,
+            label=payload.label,
+            started_at=payload.started_at or clock.now(),
+            areas=areas,
+            opened_by=_member(request),
+            request=request,
+        )
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from exc
+    return Answer(201, _event_out(event))
+
+
+class RevealOut(Schema):
+    id: int
+    codename: str
+    field: str
+    value: str
+
+
+class RevealQuery(Schema):
+    field: str = "real_name"
+
+
+@router.get("/persons/{person_id}/reveal", response=RevealOut, auth=[django_auth])
+@api_roles(*COORDINATING)
+def reveal_person(
+    request: HttpRequest, person_id: int, query: Query[RevealQuery]
+) -> dict[str, Any]:
+    """One encrypted field of one person, for coordinators and org admins signed in with a
+    session (never an API token). Writes one audit row "reveal"."""
+    from salama.people.services import reveal
+
+    person = get_object_or_404(Person.objects.for_org(_org(request)), pk=person_id)
+    try:
+        value = reveal(person=person, field=query.field, request=request)
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from exc
+    return {"id": person.pk, "codename": person.codename, "field": query.field, "value": value}

@@ -541,3 +541,19 @@ def record_relayed_lines(
                 _("Line %(n)d: %(error)s") % {"n": number, "error": " ".join(exc.messages)}
             ) from exc
     return recorded
+
+
+IDEMPOTENCY_KEEP = timedelta(days=35)
+
+
+def purge_idempotency_keys() -> bool:
+    """Worker job: forget Idempotency-Key answers after 35 days (the promise is 30)."""
+    from salama.safety.models import IdempotencyKey
+
+    cutoff = clock.now() - IDEMPOTENCY_KEEP
+    old = list(
+        IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:500]
+    )
+    if old:
+        IdempotencyKey.objects.filter(pk__in=old).delete()
+    return bool(old)

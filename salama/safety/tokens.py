@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
 
 from salama.accounts import audit
 from salama.accounts.models import ApiToken, Membership, Organisation, User
@@ -75,3 +77,36 @@ class TokenAuth(HttpBearer):
         request.membership = membership  # type: ignore[attr-defined]
         request.api_token = row  # type: ignore[attr-defined]
         return row.user
+
+
+def _gate(request: HttpRequest, result: Any, allowed: tuple[str, ...]) -> Any:
+    membership = getattr(request, "membership", None)
+    if result and (membership is None or membership.role not in allowed):
+        raise HttpError(403, _("Your role does not allow this."))
+    return result
+
+
+class SessionGate(SessionAuth):
+    """Session authentication that also refuses a role before the body is parsed (so a denied
+    role gets 403, not a validation error about a body it may not send)."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return _gate(request, super().authenticate(request, key), self.allowed)
+
+
+class TokenGate(TokenAuth):
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__()
+        self.allowed = allowed
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _gate(request, super().authenticate(request, token), self.allowed)
+
+
+def gated(*allowed: str) -> list[Any]:
+    """`auth=` for operations with a request body: session or token, role checked first."""
+    return [SessionGate(allowed), TokenGate(allowed)]

@@ -6,6 +6,7 @@ from django.utils.module_loading import import_string
 STEPS = [
     "salama.demo.orgs.load",
     "salama.demo.roster.load",
+    "salama.demo.history.load",
 ]
 
 

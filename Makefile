@@ -51,5 +51,11 @@ messages: $(STAMP)
 browser:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
+# Benchmarks (docs/benchmarks.md): a private PostgreSQL cluster under var/bench/, wrk on
+# 127.0.0.1; results in var/bench/results.json and docs/benchmarks.md. QUICK=1: a small run (CI).
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
+
 clean:
 	rm -rf $(VENV) var

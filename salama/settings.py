@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
 ]
+# The benchmarks' framework floor (bench/, docs/benchmarks.md): a bare view inserting one row,
+# installed only for `make bench`, never in a deployment.
+BENCH_FLOOR = env_bool("SALAMA_BENCH_FLOOR")
+if BENCH_FLOOR:
+    INSTALLED_APPS.append("salama.bench_floor")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

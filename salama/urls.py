@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]
+if settings.BENCH_FLOOR:  # benchmarks only (salama/bench_floor)
+    urlpatterns.append(path("bench-floor/", include("salama.bench_floor.urls")))
 
 handler403 = "salama.errors.forbidden"
 handler404 = "salama.errors.not_found"

@@ -1,0 +1,2 @@
+"""Benchmarks (`make bench`): scripts that measure, never pass/fail tests.
+See docs/benchmarks.md."""

@@ -1,0 +1,238 @@
+"""Shared pieces of the benchmarks and fault tests: the environment a Salama process gets, the
+web server (the real `salama serve`, gunicorn), wrk, and small statistics."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+SALAMA = str(ROOT / ".venv" / "bin" / "salama")
+LUA = ROOT / "bench" / "lua"
+
+
+def salama_env(db_url: str, work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a Salama process for a benchmark: a real (non-demo) secret, its own
+    keyring and var directory, the framework floor installed, logs at WARNING."""
+    work.mkdir(parents=True, exist_ok=True)
+    secret_file = work / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text("bench-" + secrets.token_urlsafe(48))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALAMA_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="salama.settings",
+        DATABASE_URL=db_url,
+        SALAMA_SECRET_KEY=secret_file.read_text(),
+        SALAMA_VAR_DIR=str(work),
+        SALAMA_KEYRING_DIR=str(work / "keys"),
+        SALAMA_BENCH_FLOOR="1",
+        SALAMA_LOG_LEVEL="WARNING",
+        SALAMA_CONSOLE_SINK=str(work / "console.jsonl"),
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def run(argv: Sequence[str], env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(list(argv), env=env, cwd=ROOT, check=True, **kw)  # noqa: S603
+
+
+def migrate(env: dict[str, str]) -> None:
+    run([SALAMA, "migrate", "--noinput", "-v", "0"], env)
+
+
+def py_json(module: str, env: dict[str, str], *args: str) -> Any:
+    """Run `python -m module args` in env; its last stdout line is JSON."""
+    res = run([PYTHON, "-m", module, *args], env, stdout=subprocess.PIPE, text=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a live process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+class Server:
+    """`salama serve` (gunicorn, which it execs) on 127.0.0.1:port with N workers."""
+
+    def __init__(self, env: dict[str, str], port: int, workers: int, log: Path) -> None:
+        self.env, self.port, self.workers, self.log = env, port, workers, log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(  # noqa: S603
+            [SALAMA, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+            env=self.env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
+        wait_http(self.base + "/healthz")
+        deadline = time.monotonic() + 30
+        while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self
+
+    def worker_pids(self) -> list[int]:
+        return children(self.proc.pid) if self.proc else []
+
+    def peak_worker_mb(self) -> float:
+        return max((vm_hwm_mb(p) or 0.0) for p in self.worker_pids())
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+
+def wrk(
+    url: str,
+    data_file: Path,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    rate: float = 0,
+    tag: str,
+    max_requests: int = 0,
+) -> dict[str, Any]:
+    """Run wrk with bench/lua/post.lua. rate > 0: paced to `rate` requests/s in all (each thread
+    one request per threads/rate seconds, closed-loop). Returns post.lua's summary."""
+    out = VAR / f"wrk-{tag}.json"
+    out.unlink(missing_ok=True)
+    interval = 1000.0 * threads / rate if rate else 0
+    per_thread = max_requests // threads if max_requests else 0
+    env = dict(os.environ, BENCH_WRK_OUT=str(out))
+    argv = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / "post.lua"),
+        url,
+        "--",
+        str(data_file),
+        f"{interval:.3f}",
+        tag,
+        str(per_thread),
+    ]
+    subprocess.run(argv, env=env, check=True, capture_output=True, timeout=seconds + 60)  # noqa: S603
+    result = json.loads(out.read_text())
+    result["rate"] = result["requests"] / result["duration_s"] if result["duration_s"] else 0
+    return result
+
+
+# --- statistics and the machine ------------------------------------------------------------
+
+
+def spread(values: Sequence[float]) -> dict[str, Any]:
+    """Median of several runs with the spread (min and max) and the runs themselves."""
+    vals = [float(v) for v in values]
+    return {
+        "median": statistics.median(vals),
+        "min": min(vals),
+        "max": max(vals),
+        "runs": [round(v, 3) for v in vals],
+    }
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)  # noqa: S607
+    pg_v = subprocess.run(  # noqa: S603
+        ["/usr/lib/postgresql/15/bin/postgres", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    versions = {"python": platform.python_version(), "os": platform.platform()}
+    versions["wrk"] = (wrk_v.stdout or wrk_v.stderr).split("[")[0].replace("wrk", "").strip()
+    versions["postgresql"] = pg_v.stdout.split()[2] if pg_v.stdout else "?"
+    freeze = subprocess.run(  # noqa: S603
+        [PYTHON, "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=False
+    )
+    pkgs = {p["name"].lower(): p["version"] for p in json.loads(freeze.stdout or "[]")}
+    for name in ("django", "django-ninja", "gunicorn", "psycopg"):
+        versions[name] = pkgs.get(name, "?")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "versions": versions,
+    }
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)

@@ -1,0 +1,319 @@
+"""Renders var/bench/results.json as docs/benchmarks.md: the machine, the date, each figure as the
+median of several runs with its spread, its target, met or not, and where missed, why and what
+would meet it (NOTES, written by whoever last studied the figures), then every query plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT
+
+DOC = ROOT / "docs" / "benchmarks.md"
+MARK_START = "<!-- bench:results:start -->"
+MARK_END = "<!-- bench:results:end -->"
+
+# Why a target is missed and what would meet it; shown only for targets the run missed.
+NOTES: dict[str, str] = {
+    "ingest_rps": (
+        "Each check-in is one HTTP request, a token lookup, an idempotency-key INSERT, a locked "
+        "person row, a check-in INSERT, a person UPDATE and one COMMIT (one WAL flush). On two "
+        "cores the Python work per request is the bound (the floor shows what Django itself "
+        "costs here). What would meet it: more cores (throughput scales with web processes up to "
+        "the core count), or batching several check-ins per request for API clients that sync "
+        "a queue."
+    ),
+    "ratio": (
+        "The ingest path does about five statements where the floor does one, and django-ninja "
+        "validates the body and renders the answer. Folding the token's last-used update and "
+        "the idempotency row's second write (its stored answer) into one statement would take "
+        "two round trips off every request."
+    ),
+    "paced_p99_ms": (
+        "At 300/s the two cores are busy most of the time, so a request that arrives while all "
+        "web processes are working waits for one (closed-loop: the wait delays the next request "
+        "instead of queueing it, so the real tail is worse). More cores, or a lower cost per "
+        "check-in (see above), lower the tail."
+    ),
+    "board_summary": (
+        "The summary aggregates every person of the organisation in one pass over the person "
+        "table (a sequential scan at this size). A covering index on the current-state columns, "
+        "or a summary row kept per organisation by record_checkin, would meet it."
+    ),
+    "overdue_list": (
+        "The overdue list sorts every overdue person by silence. A partial index on "
+        "(org, heard_at) WHERE is_overdue would return the first page directly."
+    ),
+    "not_heard_since": (
+        "The list walks the (org, heard_at) index; with many people silent it reads many rows "
+        "before the first page is full."
+    ),
+    "sweep_tick": (
+        "The sweep handles each newly-due person with its own statements (a heightened-mode "
+        "lookup, an outage-window lookup, the conditional flip, the escalation rows): the "
+        "statement count grows with the people due, about 20 per person. Flipping all due "
+        "persons with one UPDATE … RETURNING and grouping the escalation per area and team "
+        "would make a tick a handful of statements whatever the number of people."
+    ),
+    "web_peak_mb": "A web process holds Django, the apps and one request at a time.",
+    "worker_peak_mb": (
+        "The worker loads the due persons of one tick into memory; a tick bounded to a batch "
+        "(e.g. 1,000 persons) keeps its memory flat."
+    ),
+}
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "ms":
+        return f"{value:,.1f} ms" if value < 1000 else f"{value / 1000:,.2f} s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:.2f}"
+
+
+def _spread(entry: dict[str, Any], unit: str) -> str:
+    n = len(entry.get("runs", []))
+    return f"{_fmt(entry['min'], unit)} – {_fmt(entry['max'], unit)} ({n} runs)"
+
+
+def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure: label, value, spread, target text, met (None: no target)."""
+    out: list[dict[str, Any]] = []
+
+    def add(key: str, label: str, entry: Any, unit: str, target: str = "", ok: Any = None) -> None:
+        if entry is None:
+            return
+        if isinstance(entry, dict):
+            value, spread = entry["median"], _spread(entry, unit)
+        else:
+            value, spread = float(entry), "one reading"
+        met = None if ok is None else bool(ok(value))
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "value": _fmt(value, unit),
+                "spread": spread,
+                "target": target,
+                "met": met,
+            }
+        )
+
+    ing = results.get("ingest")
+    if ing:
+        add(
+            "ingest_rps",
+            "Check-in ingest, sustained (API, token, Idempotency-Key; "
+            f"gunicorn {ing['web_workers']} workers)",
+            ing["ingest_rps"],
+            "/s",
+            "≥ 500/s",
+            lambda v: v >= 500,
+        )
+        add(
+            "floor_rps",
+            "Framework floor: bare Django view inserting one row",
+            ing["floor_rps"],
+            "/s",
+        )
+        add("ratio", "Ingest ÷ floor", ing["ratio"], "", "≥ 0.5", lambda v: v >= 0.5)
+        add("paced_rate", "Rate achieved when paced at 300/s", ing["paced_rate"], "/s")
+        add("paced_p50_ms", "Latency p50 at 300/s (closed-loop)", ing["paced_p50_ms"], "ms")
+        add(
+            "paced_p99_ms",
+            "Latency p99 at 300/s (closed-loop)",
+            ing["paced_p99_ms"],
+            "ms",
+            "< 100 ms",
+            lambda v: v < 100,
+        )
+        add(
+            "web_peak_mb",
+            "Peak memory of a web process under the ingest load (VmHWM)",
+            ing["web_peak_mb"],
+            "MB",
+            "< 200 MB",
+            lambda v: v < 200,
+        )
+    sc = results.get("scale")
+    if sc:
+        n = f"{sc['sizes']['persons']:,} persons, {sc['sizes']['checkins']:,} check-ins"
+        add(
+            "board_summary",
+            f"Board summary ({n})",
+            sc["board_summary"]["ms"],
+            "ms",
+            "< 100 ms",
+            lambda v: v < 100,
+        )
+        add(
+            "overdue_list",
+            f"Overdue list, first page of 100 ({sc['sizes']['overdue_rows']:,} overdue)",
+            sc["overdue_list"]["ms"],
+            "ms",
+            "< 100 ms",
+            lambda v: v < 100,
+        )
+        add(
+            "not_heard_since",
+            f"Not heard from since an event 2 h ago, first page of 100 "
+            f"({sc['sizes']['not_heard_rows']:,} silent)",
+            sc["not_heard_since"]["ms"],
+            "ms",
+            "< 100 ms",
+            lambda v: v < 100,
+        )
+        add(
+            "timeline",
+            f"A person's timeline ({sc['sizes']['timeline_checkins']} check-ins)",
+            sc["timeline"]["ms"],
+            "ms",
+        )
+        t = sc["sweep_tick"]
+        add(
+            "sweep_tick",
+            f"Sweep tick: {t['newly_due']:,} persons fell due in the last "
+            f"{t['minutes_after_epoch']} minutes",
+            t["ms"],
+            "ms",
+            "< 1 s",
+            lambda v: v < 1000,
+        )
+        b = sc["sweep_burst"]
+        add(
+            "sweep_burst",
+            f"Sweep after a {b['minutes_after_epoch']}-minute stall: "
+            f"{b['newly_due']:,} persons due at once",
+            b["ms"],
+            "ms",
+        )
+        add(
+            "worker_peak_mb",
+            "Peak memory of the worker during the sweep at scale (VmHWM)",
+            sc["worker"]["peak_mb"],
+            "MB",
+            "< 200 MB",
+            lambda v: v < 200,
+        )
+    sq = results.get("sqlite")
+    if sq:
+        add(
+            "sqlite_ingest",
+            f"SQLite: check-in ingest, {sq['persons']} persons, {sq['web_workers']} web workers",
+            sq["ingest_rps"],
+            "/s",
+        )
+        add(
+            "sqlite_p99",
+            f"SQLite: latency p99 at {sq['paced_rate']}/s (closed-loop)",
+            sq["paced_p99_ms"],
+            "ms",
+        )
+        add(
+            "sqlite_board",
+            f"SQLite: board summary, {sq['board']['persons']} persons",
+            sq["board"]["board_summary"]["ms"],
+            "ms",
+            "< 100 ms",
+            lambda v: v < 100,
+        )
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    v = m["versions"]
+    lines = [
+        f"Measured {results['date']} by `make bench`"
+        + (" (QUICK: small sizes, not figures)" if results.get("quick") else "")
+        + ".",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory; "
+        f"PostgreSQL {v['postgresql']} (private cluster, same host, fsync on), "
+        f"Python {v['python']}, Django {v['django']}, django-ninja {v['django-ninja']}, "
+        f"gunicorn {v['gunicorn']}, psycopg {v['psycopg']}, wrk {v['wrk']}; {v['os']}.",
+        f"Load average before the run {results['load_before']:.2f}, after "
+        f"{results.get('load_after', 0):.2f}"
+        + (
+            " — other work was running on the machine: treat throughput and latency as a lower "
+            "bound."
+            if max(results["load_before"], results.get("load_after", 0)) > 1.0
+            else "."
+        ),
+        "",
+        "| figure | median | spread | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    table = rows(results)
+    for r in table:
+        met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        lines.append(
+            f"| {r['label']} | {r['value']} | {r['spread']} | {r['target'] or '—'} | {met} |"
+        )
+    ing = results.get("ingest")
+    if ing:
+        lines += [
+            "",
+            f"Ingest errors (non-2xx answers and socket errors): {ing['errors']}; "
+            f"check-ins stored: {ing['checkins_stored']:,}.",
+        ]
+        if ing.get("workers_scan"):
+            scan = ", ".join(f"{w} workers {r:,.0f}/s" for w, r in ing["workers_scan"].items())
+            lines.append(
+                f"Sustained ingest by gunicorn worker count (one 8-second run each): {scan}."
+            )
+    missed = [r for r in table if r["met"] is False]
+    if missed:
+        lines += ["", "### Where a target is missed", ""]
+        for r in missed:
+            note = NOTES.get(r["key"], "")
+            lines.append(f"- **{r['label']}** ({r['value']}, target {r['target']}): {note}")
+    sc = results.get("scale")
+    if sc:
+        lines += [
+            "",
+            "### Query plans at scale",
+            "",
+            f"The sweep ran `{sc['sweep_tick']['job']}`. Each case lists the number of "
+            "statements it ran and the plans of its slowest distinct statements.",
+        ]
+        for case in (
+            "board_summary",
+            "overdue_list",
+            "not_heard_since",
+            "timeline",
+            "sweep_tick",
+            "sweep_burst",
+        ):
+            entry = sc[case]
+            lines += [
+                "",
+                f"<details><summary>{case}: {entry.get('statements', '?')} statements</summary>",
+                "",
+            ]
+            for plan in entry.get("plans", []):
+                sql = plan["sql"] if len(plan["sql"]) < 1500 else plan["sql"][:1500] + " …"
+                lines += [
+                    f"{plan['calls']} call(s), {plan['total_ms']} ms in all:",
+                    "",
+                    "```sql",
+                    sql,
+                    "```",
+                    "",
+                    "```",
+                    plan["plan"],
+                    "```",
+                    "",
+                ]
+            lines.append("</details>")
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any]) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{MARK_START}\n{MARK_END}\n"
+    head, _, rest = text.partition(MARK_START)
+    _, _, tail = rest.partition(MARK_END)
+    DOC.write_text(f"{head}{MARK_START}\n{render(results)}\n{MARK_END}{tail}")
+    Path(DOC).touch()

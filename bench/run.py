@@ -1,0 +1,267 @@
+"""`make bench`: every benchmark, then var/bench/results.json and the table in
+docs/benchmarks.md. `make bench QUICK=1` (or --quick): small sizes, a few seconds each, only to
+show the scripts still run (CI).
+
+Everything runs on 127.0.0.1 against a private PostgreSQL cluster in var/bench/pg (created on
+first use, kept: the scale dataset lives there and is reused), plus an SQLite file for the
+embedded-default figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import common, report
+from bench.common import VAR, log, spread
+from bench.pgcluster import Cluster, spare_port
+
+
+def sizes(quick: bool) -> dict[str, Any]:
+    if quick:
+        return dict(
+            scale_persons=1000,
+            per_person=20,
+            scale_runs=3,
+            ingest_persons=100,
+            runs=1,
+            max_seconds=3,
+            paced_seconds=3,
+            warm_seconds=1,
+            scan=False,
+            sqlite_persons=50,
+        )
+    return dict(
+        scale_persons=100_000,
+        per_person=100,
+        scale_runs=7,
+        ingest_persons=1000,
+        runs=3,
+        max_seconds=15,
+        paced_seconds=20,
+        warm_seconds=3,
+        scan=True,
+        sqlite_persons=200,
+    )
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def ingest(cluster: Cluster, cfg: dict[str, Any], workers: int) -> dict[str, Any]:
+    """Check-ins through the API (token, Idempotency-Key, gunicorn, PostgreSQL) against the
+    framework floor on the same server and database."""
+    url = cluster.recreate_db("salama_ingest")
+    work = VAR / "ingest"
+    shutil.rmtree(work / "keys", ignore_errors=True)
+    env = common.salama_env(url, work)
+    common.migrate(env)
+    data = work / "checkins.txt"
+    common.py_json("bench.fixtures", env, str(cfg["ingest_persons"]), str(data))
+    floor = work / "floor.txt"
+    floor.write_text('/bench-floor/row\n{"status": "SAFE"}\nperson 0\n')
+    out: dict[str, Any] = {"web_workers": workers, "persons": cfg["ingest_persons"]}
+    server = common.Server(env, spare_port(18400), workers, work / "server.log").start()
+    try:
+        base = server.base
+        common.wrk(
+            base + "/api/checkins",
+            data,
+            threads=2,
+            connections=8,
+            seconds=cfg["warm_seconds"],
+            tag="warm",
+        )
+        floor_runs, api_runs, bad = [], [], 0
+        for i in range(cfg["runs"]):
+            f = common.wrk(
+                base + "/bench-floor/row",
+                floor,
+                threads=2,
+                connections=16,
+                seconds=cfg["max_seconds"],
+                tag=f"floor{i}",
+            )
+            a = common.wrk(
+                base + "/api/checkins",
+                data,
+                threads=2,
+                connections=16,
+                seconds=cfg["max_seconds"],
+                tag=f"max{i}",
+            )
+            floor_runs.append(f["rate"])
+            api_runs.append(a["rate"])
+            bad += f["non2xx"] + a["non2xx"] + f["socket_errors"] + a["socket_errors"]
+            out.setdefault("statuses", []).append(a["bad_statuses"].strip())
+        out["floor_rps"] = spread(floor_runs)
+        out["ingest_rps"] = spread(api_runs)
+        out["ratio"] = spread([a / f for a, f in zip(api_runs, floor_runs, strict=True)])
+        p50, p99, achieved = [], [], []
+        for i in range(cfg["runs"]):
+            r = common.wrk(
+                base + "/api/checkins",
+                data,
+                threads=2,
+                connections=8,
+                seconds=cfg["paced_seconds"],
+                rate=300,
+                tag=f"paced{i}",
+            )
+            p50.append(r["p50_ms"])
+            p99.append(r["p99_ms"])
+            achieved.append(r["rate"])
+            bad += r["non2xx"] + r["socket_errors"]
+        out["paced_p50_ms"] = spread(p50)
+        out["paced_p99_ms"] = spread(p99)
+        out["paced_rate"] = spread(achieved)
+        out["errors"] = bad
+        out["web_peak_mb"] = server.peak_worker_mb()
+    finally:
+        server.stop()
+    out["checkins_stored"] = int(
+        cluster.psql("SELECT count(*) FROM safety_checkin", "salama_ingest")
+    )
+    if cfg["scan"]:
+        out["workers_scan"] = scan_workers(env, data, cfg)
+    return out
+
+
+def scan_workers(env: dict[str, str], data: Path, cfg: dict[str, Any]) -> dict[str, float]:
+    """Sustained check-ins per second for several gunicorn worker counts (one short run each)."""
+    result = {}
+    for workers in (2, 3, 4, 6, 8):
+        server = common.Server(env, spare_port(18400), workers, VAR / "ingest" / "scan.log")
+        server.start()
+        try:
+            r = common.wrk(
+                server.base + "/api/checkins",
+                data,
+                threads=2,
+                connections=16,
+                seconds=8,
+                tag=f"scan{workers}",
+            )
+            result[str(workers)] = round(r["rate"], 1)
+        finally:
+            server.stop()
+    return result
+
+
+def scale(cluster: Cluster, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
+    db = "salama_scale_quick" if quick else "salama_scale"
+    if not cluster.has_db(db):
+        cluster.psql(f'CREATE DATABASE "{db}"')
+    env = common.salama_env(cluster.url(db), VAR / ("scale-quick" if quick else "scale"))
+    common.migrate(env)
+    started = time.monotonic()
+    built = common.py_json("bench.dataset", env, str(cfg["scale_persons"]), str(cfg["per_person"]))
+    log(f"dataset: {built} ({time.monotonic() - started:.0f} s)")
+    out = common.py_json("bench.scale", env, "measure", str(cfg["scale_runs"]))
+    for value in out.values():
+        if isinstance(value, dict) and "ms" in value:
+            value["ms"] = spread(value["ms"])
+    out["dataset"] = built
+    out["worker"] = common.py_json("bench.scale", env, "worker-mem")
+    return out
+
+
+def sqlite(cfg: dict[str, Any], workers: int) -> dict[str, Any]:
+    """The embedded default: the same API and board on SQLite, for a small organisation."""
+    work = VAR / "sqlite"
+    shutil.rmtree(work, ignore_errors=True)
+    env = common.salama_env("", work)
+    common.migrate(env)
+    data = work / "checkins.txt"
+    common.py_json("bench.fixtures", env, str(cfg["sqlite_persons"]), str(data))
+    out: dict[str, Any] = {"persons": cfg["sqlite_persons"], "web_workers": workers}
+    server = common.Server(env, spare_port(18400), workers, work / "server.log").start()
+    try:
+        rates, p99s, p50s, bad = [], [], [], 0
+        for i in range(cfg["runs"]):
+            r = common.wrk(
+                server.base + "/api/checkins",
+                data,
+                threads=2,
+                connections=8,
+                seconds=cfg["max_seconds"],
+                tag=f"sqlite-max{i}",
+            )
+            rates.append(r["rate"])
+            bad += r["non2xx"] + r["socket_errors"]
+            r = common.wrk(
+                server.base + "/api/checkins",
+                data,
+                threads=2,
+                connections=4,
+                seconds=cfg["paced_seconds"],
+                rate=50,
+                tag=f"sqlite-paced{i}",
+            )
+            p50s.append(r["p50_ms"])
+            p99s.append(r["p99_ms"])
+            bad += r["non2xx"] + r["socket_errors"]
+        out["ingest_rps"] = spread(rates)
+        out["paced_rate"] = 50
+        out["paced_p50_ms"] = spread(p50s)
+        out["paced_p99_ms"] = spread(p99s)
+        out["errors"] = bad
+    finally:
+        server.stop()
+    board = common.py_json("bench.scale", env, "board-now", "ingest", "7")
+    for value in board.values():
+        if isinstance(value, dict):
+            value["ms"] = spread(value["ms"])
+    out["board"] = board
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
+    parser.add_argument("--only", choices=["ingest", "scale", "sqlite"], action="append")
+    args = parser.parse_args()
+    quick = args.quick
+    cfg = sizes(quick)
+    workers = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
+    VAR.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "machine": common.machine(),
+        "load_before": loadavg(),
+    }
+    cluster = Cluster(VAR / "pg")
+    cluster.start()
+    only = set(args.only or ["ingest", "scale", "sqlite"])
+    started = time.monotonic()
+    if "ingest" in only:
+        log("ingest: API check-ins and the framework floor")
+        results["ingest"] = ingest(cluster, cfg, workers)
+    if "scale" in only:
+        log("scale: board, lists, timeline, sweep")
+        results["scale"] = scale(cluster, cfg, quick)
+    if "sqlite" in only:
+        log("sqlite: the embedded default")
+        results["sqlite"] = sqlite(cfg, workers)
+    results["load_after"] = loadavg()
+    results["seconds"] = round(time.monotonic() - started, 1)
+    name = "results-quick.json" if quick else "results.json"
+    (VAR / name).write_text(json.dumps(results, indent=2))
+    log(f"wrote {VAR / name}")
+    if not quick:
+        report.write(results)
+        log("wrote docs/benchmarks.md")
+    else:
+        print(report.render(results)[:2000])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchFloorConfig(AppConfig):
+    name = "salama.bench_floor"
+    verbose_name = "Benchmark floor"

@@ -7,6 +7,7 @@ STEPS = [
     "salama.demo.orgs.load",
     "salama.demo.roster.load",
     "salama.demo.history.load",
+    "salama.demo.alerts.load",
 ]
 
 

@@ -90,6 +90,37 @@ def _mode_id(world: Any) -> int:
     return set_heightened(org=world.org).pk
 
 
+# --- messaging: outbox (F4) ---------------------------------------------------------------------
+
+
+def _sample_message(world: Any, value: str) -> Any:
+    from salama.messaging.models import Message
+    from salama.people.services import add_contact_point
+
+    point = add_contact_point(org=world.org, kind="sms", value=value)
+    return Message.objects.create(
+        org=world.org, template="reminder", language="en", body="x", contact_point=point, reason="t"
+    )
+
+
+@sample("delivery_id")
+def _delivery_id(world: Any) -> int:
+    from salama.messaging.models import Delivery
+
+    message = _sample_message(world, "+963944000881")
+    return Delivery.objects.create(
+        org=world.org, message=message, channel="console", priority=1, state="dead", our_ref="s1"
+    ).pk
+
+
+@sample("suppression_id")
+def _suppression_id(world: Any) -> int:
+    from salama.messaging.models import Suppression
+
+    message = _sample_message(world, "+963944000882")
+    return Suppression.objects.create(org=world.org, message=message, reason="compromised").pk
+
+
 # --- alerts (F4) --------------------------------------------------------------------------------
 
 

@@ -22,7 +22,6 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from salama.accounts.models import Organisation
 
@@ -144,21 +143,27 @@ define(
     )
 )
 
-# Status words for texts: short, and the same in every template that shows a status.
-STATUS_WORDS: dict[str, Promise] = {
-    "SAFE": pgettext_lazy("status word in a text message", "SAFE"),
-    "NEED_HELP": pgettext_lazy("status word in a text message", "HELP"),
-    "INJURED": pgettext_lazy("status word in a text message", "INJURED"),
-}
+# Status words, for the {status} field of other texts: templates too, so an organisation can
+# choose its own words (a code word instead of HELP, say).
+STATUS_KEYS = {"SAFE": "status_safe", "NEED_HELP": "status_help", "INJURED": "status_injured"}
+define(TextSpec("status_safe", _("SAFE"), (), _("The status word for safe, inside other texts.")))
+define(
+    TextSpec("status_help", _("HELP"), (), _("The status word for needs help, inside other texts."))
+)
+define(
+    TextSpec(
+        "status_injured", _("INJURED"), (), _("The status word for injured, inside other texts.")
+    )
+)
 
 
-def status_word(status: str, language: str) -> str:
-    """The word for a check-in status (SAFE, NEED_HELP, INJURED) in a text, in `language`."""
-    word = STATUS_WORDS.get(status)
-    if word is None:
+def status_word(status: str, language: str, org: Organisation | None = None) -> str:
+    """The word for a check-in status (SAFE, NEED_HELP, INJURED) in a text, in `language`: the
+    organisation's wording when given, else the default."""
+    key = STATUS_KEYS.get(status)
+    if key is None:
         return status
-    with translation.override(language):
-        return str(word)
+    return body_for(org, key, language) if org is not None else default_body(key, language)
 
 
 def default_body(key: str, language: str) -> str:
@@ -236,3 +241,59 @@ def sample_text(key: str, body: str) -> str:
     spec = TEXTS[key]
     values = {name: spec.sample.get(name, "x" * 8) for name in spec.fields}
     return body.format(**values)
+
+
+def save_wording(
+    *,
+    org: Organisation,
+    key: str,
+    language: str,
+    body: str,
+    actor_id: int | None = None,
+    request: Any = None,
+) -> None:
+    """Store the organisation's wording of `key` in `language` (validated), audited."""
+    from django.db import transaction
+
+    from salama.accounts import audit
+    from salama.lib import clock
+    from salama.messaging.models import MessageTemplate
+
+    if language not in LANGUAGES:
+        raise ValidationError(_("Unknown language."))
+    validate_body(key, body)
+    with transaction.atomic():
+        row, _created = MessageTemplate.objects.for_org(org).update_or_create(
+            org=org, key=key, language=language, defaults={"body": body, "updated_at": clock.now()}
+        )
+        audit.record(
+            "messaging.text_save",
+            org_id=org.pk,
+            actor_id=actor_id,
+            obj=row,
+            request=request,
+            detail={"key": key, "language": language},
+        )
+
+
+def reset_wording(
+    *, org: Organisation, key: str, language: str, actor_id: int | None = None, request: Any = None
+) -> None:
+    """Go back to the default wording, audited."""
+    from django.db import transaction
+
+    from salama.accounts import audit
+    from salama.messaging.models import MessageTemplate
+
+    with transaction.atomic():
+        deleted, _rows = (
+            MessageTemplate.objects.for_org(org).filter(key=key, language=language).delete()
+        )
+        if deleted:
+            audit.record(
+                "messaging.text_reset",
+                org_id=org.pk,
+                actor_id=actor_id,
+                request=request,
+                detail={"key": key, "language": language},
+            )

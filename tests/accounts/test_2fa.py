@@ -251,3 +251,23 @@ def test_operator_reset_command(world: Any) -> None:
     assert not TOTPDevice.objects.filter(user=target).exists()
     event = AuditEvent.objects.get(action="factors_reset")
     assert event.detail["by"] == "operator" and event.object_id == str(target.pk)
+
+
+def test_second_factor_pages_keep_the_strict_csp(world: Any) -> None:
+    from tests.accounts.test_security import assert_strict_csp
+
+    unverified = password_login("coordinator")
+    admin = client_for(world.users["org_admin"])
+    pages = [
+        (unverified, "/accounts/verify/"),
+        (unverified, "/accounts/verify/app/"),
+        (admin, "/accounts/verify/?reauth=1"),
+        (admin, "/accounts/security/"),
+        (admin, "/accounts/members/"),
+    ]
+    for client, path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_strict_csp(response, path)
+        body = response.content.decode()
+        assert "<script>" not in body and " style=" not in body and "hx-on" not in body, path

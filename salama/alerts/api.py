@@ -9,11 +9,20 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from salama.accounts.access import COORDINATING
+from salama.accounts.models import Membership, Organisation
 from salama.alerts import selectors, services
 from salama.alerts.models import Alert
 from salama.lib.apiaccess import api_roles
 
 router = Router(tags=["alerts"])
+
+
+def org_of(request: HttpRequest) -> Organisation:
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def me(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
 
 
 class AlertOut(Schema):
@@ -46,7 +55,7 @@ def _out(alert: Alert) -> AlertOut:
 @api_roles(*COORDINATING)
 def list_alerts(request: HttpRequest) -> list[AlertOut]:
     """Alerts not yet closed, life-safety first. No area, note or place."""
-    return [_out(a) for a in selectors.active_alerts(request.org)]
+    return [_out(a) for a in selectors.active_alerts(org_of(request))]
 
 
 class AckOut(Schema):
@@ -59,10 +68,14 @@ class AckOut(Schema):
 def acknowledge_alert(request: HttpRequest, alert_number: int) -> AckOut:
     """Take ownership: the repeats to others stop. `acknowledged` is false when someone was
     first (the alert is returned with its owner)."""
-    alert = get_object_or_404(Alert.objects.for_org(request.org), number=alert_number)
+    alert = get_object_or_404(Alert.objects.for_org(org_of(request)), number=alert_number)
     try:
-        done = services.acknowledge(alert=alert, by=request.membership, via="api", request=request)
+        done = services.acknowledge(alert=alert, by=me(request), via="api", request=request)
     except ValidationError as exc:
         raise HttpError(403, " ".join(exc.messages)) from None
-    alert = Alert.objects.select_related("person", "owner__user").get(pk=alert.pk)
+    alert = (
+        Alert.objects.for_org(org_of(request))
+        .select_related("person", "owner__user")
+        .get(pk=alert.pk)
+    )
     return AckOut(acknowledged=done, alert=_out(alert))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salama.accounts.access import COORDINATING, roles
-from salama.accounts.models import Role
+from salama.accounts.models import Membership, Organisation, Role
 from salama.alerts import rota, selectors, services
 from salama.alerts.forms import CloseForm, HandoverForm, ProfileForm, ShiftForm, SilenceForm
 from salama.alerts.models import Alert, AlertNotification, DutyProfile, Shift
@@ -25,6 +25,14 @@ from salama.lib import clock
 from salama.people.models import Person
 
 VOUCHING = (*COORDINATING, Role.FIELD_LEAD)
+
+
+def org_of(request: HttpRequest) -> Organisation:
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def me(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
 
 
 def viewer_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -46,14 +54,14 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _duty_context(request: HttpRequest) -> dict[str, Any]:
-    org = request.org
+    org = org_of(request)
     return {
         "alerts": list(selectors.active_alerts(org)),
         "silences": selectors.overdue_by_area(org, translation.get_language() or "en"),
         "outages": selectors.open_outages(org),
         "on_duty": on_duty(org, clock.now()),
         "version": selectors.duty_version(org),
-        "zone": rota.zone_for(request.membership),
+        "zone": rota.zone_for(me(request)),
     }
 
 
@@ -61,7 +69,7 @@ def _duty_context(request: HttpRequest) -> dict[str, Any]:
 @viewer_time
 def duty(request: HttpRequest) -> HttpResponse:
     context = _duty_context(request)
-    context["closed"] = selectors.recent_closed(request.org)
+    context["closed"] = selectors.recent_closed(org_of(request))
     return render(request, "alerts/duty.html", context)
 
 
@@ -69,14 +77,14 @@ def duty(request: HttpRequest) -> HttpResponse:
 @viewer_time
 def duty_live(request: HttpRequest) -> HttpResponse:
     """The polled part of the duty page; 204 (htmx keeps what it has) when nothing changed."""
-    if request.GET.get("v") == selectors.duty_version(request.org):
+    if request.GET.get("v") == selectors.duty_version(org_of(request)):
         return HttpResponse(status=204)
     return render(request, "alerts/_live.html", _duty_context(request))
 
 
 def _alert(request: HttpRequest, alert_number: int) -> Alert:
     return get_object_or_404(
-        Alert.objects.for_org(request.org).select_related("person", "area", "org"),
+        Alert.objects.for_org(org_of(request)).select_related("person", "area", "org"),
         number=alert_number,
     )
 
@@ -86,7 +94,7 @@ def _alert(request: HttpRequest, alert_number: int) -> Alert:
 def detail(request: HttpRequest, alert_number: int) -> HttpResponse:
     alert = _alert(request, alert_number)
     notifications = (
-        AlertNotification.objects.for_org(request.org)
+        AlertNotification.objects.for_org(org_of(request))
         .filter(alert=alert)
         .select_related("membership__user", "person")
         .order_by("created_at", "id")
@@ -103,7 +111,7 @@ def detail(request: HttpRequest, alert_number: int) -> HttpResponse:
 def acknowledge(request: HttpRequest, alert_number: int) -> HttpResponse:
     alert = _alert(request, alert_number)
     try:
-        done = services.acknowledge(alert=alert, by=request.membership, via="page", request=request)
+        done = services.acknowledge(alert=alert, by=me(request), via="page", request=request)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -125,14 +133,14 @@ def close(request: HttpRequest, alert_number: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.close(
-                alert=alert, by=request.membership, note=form.cleaned_data["note"], request=request
+                alert=alert, by=me(request), note=form.cleaned_data["note"], request=request
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("Alert %(n)s is closed.") % {"n": alert.number})
             return redirect("alerts:duty")
-    notifications = AlertNotification.objects.for_org(request.org).filter(alert=alert)
+    notifications = AlertNotification.objects.for_org(org_of(request)).filter(alert=alert)
     return render(
         request,
         "alerts/detail.html",
@@ -147,9 +155,9 @@ def close(request: HttpRequest, alert_number: int) -> HttpResponse:
 @roles(*COORDINATING)
 @viewer_time
 def rota_page(request: HttpRequest) -> HttpResponse:
-    org = request.org
-    membership = request.membership
-    profile = DutyProfile.objects.filter(membership=membership).first()
+    org = org_of(request)
+    membership = me(request)
+    profile = DutyProfile.objects.for_org(org).filter(membership=membership).first()
     zone = rota.zone_for(membership)
     shift_form = ShiftForm(
         request.POST if request.POST.get("form") == "shift" else None,
@@ -189,12 +197,12 @@ def _save_rota(request: HttpRequest, shift_form: ShiftForm, profile_form: Profil
         data = shift_form.cleaned_data
         try:
             rota.add_shift(
-                org=request.org,
+                org=org_of(request),
                 membership=data["membership"],
                 starts=timezone.make_naive(data["starts"]),
                 ends=timezone.make_naive(data["ends"]),
                 time_zone=data["time_zone"],
-                by=request.membership,
+                by=me(request),
                 request=request,
             )
         except ValidationError as exc:
@@ -206,7 +214,7 @@ def _save_rota(request: HttpRequest, shift_form: ShiftForm, profile_form: Profil
         data = profile_form.cleaned_data
         try:
             rota.set_duty_profile(
-                membership=request.membership,
+                membership=me(request),
                 time_zone=data["time_zone"],
                 quiet_from=data["quiet_from"],
                 quiet_until=data["quiet_until"],
@@ -222,11 +230,11 @@ def _save_rota(request: HttpRequest, shift_form: ShiftForm, profile_form: Profil
 @require_POST
 @roles(*COORDINATING)
 def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
-    shift = get_object_or_404(Shift.objects.for_org(request.org), pk=shift_id)
+    shift = get_object_or_404(Shift.objects.for_org(org_of(request)), pk=shift_id)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Nothing was removed: use the Remove button on the rota."))
         return redirect("alerts:rota")
-    rota.remove_shift(shift=shift, by=request.membership, request=request)
+    rota.remove_shift(shift=shift, by=me(request), request=request)
     messages.success(request, _("The shift was removed."))
     return redirect("alerts:rota")
 
@@ -234,15 +242,15 @@ def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
 @roles(*COORDINATING)
 @viewer_time
 def handover(request: HttpRequest) -> HttpResponse:
-    alerts = list(selectors.active_alerts(request.org))
-    form = HandoverForm(request.POST or None, org=request.org, alerts=alerts)
+    alerts = list(selectors.active_alerts(org_of(request)))
+    form = HandoverForm(request.POST or None, org=org_of(request), alerts=alerts)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 count = services.hand_over(
-                    org=request.org,
-                    by=request.membership,
+                    org=org_of(request),
+                    by=me(request),
                     assignments=form.assignments(),
                     request=request,
                 )
@@ -258,8 +266,8 @@ def handover(request: HttpRequest) -> HttpResponse:
 @roles(*VOUCHING)
 @viewer_time
 def silence(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.for_org(request.org), pk=person_id)
-    allowed = rota.may_vouch(request.membership, person)
+    person = get_object_or_404(Person.objects.for_org(org_of(request)), pk=person_id)
+    allowed = rota.may_vouch(me(request), person)
     form = SilenceForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -267,7 +275,7 @@ def silence(request: HttpRequest, person_id: int) -> HttpResponse:
             try:
                 rota.acknowledge_silence(
                     person=person,
-                    by=request.membership,
+                    by=me(request),
                     reason=form.cleaned_data["reason"],
                     until=form.cleaned_data["until"],
                     request=request,
@@ -279,9 +287,7 @@ def silence(request: HttpRequest, person_id: int) -> HttpResponse:
                     request,
                     _("%(codename)s's silence is acknowledged.") % {"codename": person.codename},
                 )
-                return redirect(
-                    "alerts:duty" if request.membership.role in COORDINATING else "home"
-                )
+                return redirect("alerts:duty" if me(request).role in COORDINATING else "home")
         status = 400
     return render(
         request,

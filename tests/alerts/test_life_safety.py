@@ -10,6 +10,8 @@ from django.db import connection
 
 from salama.alerts import services
 from salama.alerts.models import Alert, AlertKind, AlertState, Severity
+from salama.lib import clock
+from salama.messaging import texts
 from salama.people.models import Basis, Status
 from salama.safety.models import Channel
 from salama.safety.services import record_checkin
@@ -50,7 +52,8 @@ def test_help_reaches_lead_deputy_and_duty_coordinator_at_once(
     to_coordinator = next(line for line in lines if line["to"] == COORDINATOR_NUMBER)
     assert to_coordinator["body"] == f"K12 HELP - reply OK {alert.number}"
     to_sender = next(line for line in lines if line["to"] == WARD)
-    assert to_sender["body"] in ("Received 03:00, not yet seen", "تم الاستلام 03:00، لم يُطّلع بعد")
+    expected = texts.render(world.org, "reply_received", "ar", {"time": clock.now()})
+    assert to_sender["body"] == expected
     assert "03:00" in to_sender["body"]
 
 

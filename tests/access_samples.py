@@ -22,9 +22,12 @@ def sample(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
 
 @sample("person_id")
 def _person_id(world: Any) -> int:
+    from salama.people.models import Person
     from salama.people.services import create_person
 
-    return create_person(org=world.org, codename="SAMPLE1", role="nurse").pk
+    # Several URL patterns take a person_id: the same sample person serves them all.
+    found = Person.objects.for_org(world.org).filter(codename="SAMPLE1").first()
+    return (found or create_person(org=world.org, codename="SAMPLE1", role="nurse")).pk
 
 
 @sample("team_id")

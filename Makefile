@@ -57,5 +57,14 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
+# Fault tests (docs/benchmarks.md): SIGKILLed web servers and workers, an immediate PostgreSQL
+# restart, under load, on a private cluster in var/faults/; exits non-zero on any loss.
+faults: $(STAMP)
+	$(BIN)/python -m faults.run $(if $(QUICK),--quick)
+
+# Back up the database and (separately) the keyring, restore both on a fresh cluster, decrypt.
+restore-drill: $(STAMP)
+	$(BIN)/python -m faults.restore_drill
+
 clean:
 	rm -rf $(VENV) var

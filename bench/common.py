@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,25 @@ VAR = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SALAMA = str(ROOT / ".venv" / "bin" / "salama")
 LUA = ROOT / "bench" / "lua"
+CSRF = "benchbenchbenchbenchbenchbench32"  # the same pair as bench/lua/post.lua
+
+
+def probe_token_post(base: str, data_file: Path) -> int:
+    """The status a bearer-token check-in POST gets WITHOUT a CSRF pair, as a real API client
+    sends it (201 expected; 403 is the known problem in docs/benchmarks.md)."""
+    lines = data_file.read_text().splitlines()
+    token = next(x.split(" ", 1)[1] for x in lines if x.startswith("token "))
+    req = urllib.request.Request(  # noqa: S310
+        base + lines[0],
+        data=lines[1].encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
 
 
 def salama_env(db_url: str, work: Path, **extra: str) -> dict[str, str]:
@@ -116,6 +136,7 @@ class Server:
             cwd=ROOT,
             stdout=out,
             stderr=out,
+            start_new_session=True,  # its own process group: kill9() takes master and workers
         )
         wait_http(self.base + "/healthz")
         deadline = time.monotonic() + 30
@@ -128,6 +149,13 @@ class Server:
 
     def peak_worker_mb(self) -> float:
         return max((vm_hwm_mb(p) or 0.0) for p in self.worker_pids())
+
+    def kill9(self) -> None:
+        """SIGKILL the master and every worker at once (a host losing the service)."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

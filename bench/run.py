@@ -71,6 +71,7 @@ def ingest(cluster: Cluster, cfg: dict[str, Any], workers: int) -> dict[str, Any
     server = common.Server(env, spare_port(18400), workers, work / "server.log").start()
     try:
         base = server.base
+        out["token_post_without_csrf"] = common.probe_token_post(base, data)
         common.wrk(
             base + "/api/checkins",
             data,

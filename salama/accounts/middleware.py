@@ -96,7 +96,9 @@ def _timed_out(request: HttpRequest) -> bool:
         return True
     if now - seen > settings.SESSION_IDLE_TIMEOUT:
         return True
-    if now - seen >= SEEN_EVERY:
+    # A page left open polls by itself (HTMX GETs): that is not someone at the keyboard.
+    polling = request.method == "GET" and request.headers.get("HX-Request") == "true"
+    if now - seen >= SEEN_EVERY and not polling:
         session[SESSION_SEEN] = now
     return False
 
@@ -117,4 +119,9 @@ def _url_name(request: HttpRequest) -> str:
 def _to_login(request: HttpRequest) -> HttpResponse:
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": gettext("Your session has ended.")}, status=401)
+    if request.headers.get("HX-Request") == "true":
+        # HTMX would swap the login page into a fragment: send the whole tab there instead.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = redirect_to_login(request.get_full_path())["Location"]
+        return response
     return redirect_to_login(request.get_full_path())

@@ -200,3 +200,18 @@ def test_locked_answers_do_not_reveal_which_accounts_exist(world: Any, settings:
         last = attempt(Client(), name, "wrong", addr="198.51.100.3")
         answers[name] = (first.context["form"].errors, last.context["form"].errors)
     assert answers["coordinator"] == answers["no-such-user"]
+
+
+def test_a_polling_page_left_open_still_times_out(world: Any, settings: Any) -> None:
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        client = client_for(world.users["coordinator"])
+        assert is_logged_in(client)
+        for _ in range(5):  # the board polls every few seconds; here every 5 minutes
+            traveller.shift(timedelta(minutes=5))
+            assert client.get("/accounts/security/", HTTP_HX_REQUEST="true").status_code == 200
+        traveller.shift(timedelta(minutes=6))
+        response = client.get("/accounts/security/", HTTP_HX_REQUEST="true")
+        assert response.status_code == 204
+        assert response["HX-Redirect"].startswith("/accounts/login/")
+        assert not is_logged_in(client)

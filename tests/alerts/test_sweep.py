@@ -172,3 +172,29 @@ def test_email_digest_has_the_breakdown(world: Any, roster: Any, rota: Any, froz
     sms = Message.objects.get(template="digest_overdue", contact_point=roster.coordinator_phone)
     assert "Al-Shaar" not in str(sms.body)
     assert Delivery.objects.filter(message=mail).exists()
+
+
+def test_quiet_hours_hold_routine_texts_but_not_life_safety(
+    world: Any, roster: Any, rota: Any, frozen: Any
+) -> None:
+    from datetime import time
+
+    from salama.alerts.rota import set_duty_profile
+    from salama.alerts.services import raise_life_safety
+
+    # 03:00 in Damascus: inside 23:00-06:00 quiet hours.
+    set_duty_profile(
+        membership=rota.coordinator,
+        time_zone="Asia/Damascus",
+        quiet_from=time(23, 0),
+        quiet_until=time(6, 0),
+    )
+    Person.objects.filter(pk=roster.persons["K21"].pk).update(next_due_at=T0 - timedelta(1))
+    sweep.sweep_overdue()
+    to_coordinator = Message.objects.filter(contact_point=roster.coordinator_phone)
+    assert not to_coordinator.exists()
+    raise_life_safety(org=world.org, kind="injured", person=roster.persons["K21"])
+    assert to_coordinator.get().template == "alert_life_safety"
+    frozen.shift(timedelta(hours=3, minutes=1))  # 06:01: quiet hours are over
+    sweep.sweep_overdue()
+    assert to_coordinator.filter(template="digest_overdue").count() == 1

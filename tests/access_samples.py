@@ -32,24 +32,32 @@ def _person_id(world: Any) -> int:
 
 @sample("team_id")
 def _team_id(world: Any) -> int:
+    from salama.people.models import Team
     from salama.people.services import save_team
 
-    return save_team(org=world.org, name="Sample team").pk
+    found = Team.objects.for_org(world.org).filter(name="Sample team").first()
+    return (found or save_team(org=world.org, name="Sample team")).pk
 
 
 @sample("area_id")
 def _area_id(world: Any) -> int:
+    from salama.people.models import Area
     from salama.people.services import save_area
 
-    return save_area(org=world.org, name_en="Sample area", name_ar="منطقة").pk
+    found = Area.objects.for_org(world.org).filter(name_en="Sample area").first()
+    return (found or save_area(org=world.org, name_en="Sample area", name_ar="منطقة")).pk
 
 
 @sample("facility_id")
 def _facility_id(world: Any) -> int:
-    from salama.people.services import save_area, save_facility
+    from salama.people.models import Area, Facility
+    from salama.people.services import save_facility
 
-    area = save_area(org=world.org, name_en="Sample facility area", name_ar="منطقة ٢")
-    return save_facility(org=world.org, name="Sample clinic", kind="clinic", area=area).pk
+    found = Facility.objects.for_org(world.org).filter(name="Sample clinic").first()
+    if found is None:
+        area = Area.objects.for_org(world.org).get(pk=_area_id(world))
+        found = save_facility(org=world.org, name="Sample clinic", kind="clinic", area=area)
+    return found.pk
 
 
 # --- accounts: second factors (S1) -----------------------------------------------------------

@@ -19,9 +19,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_only
 def home(request: HttpRequest) -> HttpResponse:
-    # Coordinators start on the accountability board, field staff on the check-in page.
+    # Coordinators start on the accountability board.
     if has_role(request, *COORDINATING):
         return redirect("safety:board")
-    if has_role(request, Role.STAFF, Role.FIELD_LEAD):
-        return redirect("safety:field")
+    if has_role(request, Role.STAFF, Role.FIELD_LEAD) and request.method == "GET":
+        # Field staff land on the check-in page itself: no extra round trip on a slow network.
+        from salama.safety.views import field
+
+        return field(request)
     return render(request, "home.html")

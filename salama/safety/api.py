@@ -161,7 +161,7 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
         with transaction.atomic():
             # Claim the key first: a concurrent duplicate waits here on the unique index, then
             # fails and replays this answer once it is committed.
-            row = IdempotencyKey.objects.create(
+            row = IdempotencyKey.objects.for_org(org).create(
                 org=org,
                 user=cast(User, request.user),
                 key=key,

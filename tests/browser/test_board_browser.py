@@ -59,7 +59,6 @@ def test_board_shows_a_field_checkin_without_reload(
     problems: list[str] = []
     staff = _second_page(browser, live_server, problems)
     log_in(staff, "staff")
-    staff.wait_for_url("**/safety/")
     staff.click("#btn-safe")
     staff.wait_for_selector(".messages li")
     page.wait_for_selector('#person-K10 [data-state="SAFE"]', timeout=LIVE_WAIT)

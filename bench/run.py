@@ -232,6 +232,24 @@ def sqlite(cfg: dict[str, Any], workers: int) -> dict[str, Any]:
     return out
 
 
+def run_phases(
+    phases: dict[str, Callable[[], dict[str, Any]]],
+    chosen: list[str],
+    quick: bool,
+    results: dict[str, Any],
+) -> None:
+    if quick:
+        # QUICK only shows the scripts run: the phases run side by side to keep CI short.
+        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+            futures = {name: pool.submit(phases[name]) for name in chosen}
+            for name, future in futures.items():
+                results[name] = future.result()
+    else:
+        for name in chosen:
+            log(f"{name}: {PHASES[name]}")
+            results[name] = phases[name]()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
@@ -257,16 +275,10 @@ def main() -> None:
         "sqlite": lambda: sqlite(cfg, workers),
     }
     chosen = [name for name in phases if name in only]
-    if quick:
-        # QUICK only shows the scripts run: the phases run side by side to keep CI short.
-        with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
-            futures = {name: pool.submit(phases[name]) for name in chosen}
-            for name, future in futures.items():
-                results[name] = future.result()
-    else:
-        for name in chosen:
-            log(f"{name}: {PHASES[name]}")
-            results[name] = phases[name]()
+    try:
+        run_phases(phases, chosen, quick, results)
+    finally:
+        cluster.stop()  # kept on disk (the scale dataset); started again by the next run
     results["load_after"] = loadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
     name = "results-quick.json" if quick else "results.json"

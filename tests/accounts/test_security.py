@@ -149,7 +149,7 @@ def test_language_choice_is_saved_and_pages_turn_right_to_left(world: Any, clien
     client.post("/accounts/language/", {"language": "ar", "next": "/"})
     world.users["staff"].refresh_from_db()
     assert world.users["staff"].language == "ar"
-    body = client.get("/").content.decode()
+    body = client.get("/", follow=True).content.decode()
     assert 'dir="rtl"' in body and 'lang="ar"' in body
     assert "تسجيل الخروج" in body  # "Log out"
 

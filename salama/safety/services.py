@@ -79,6 +79,7 @@ def record_checkin(
     heard_at: datetime | None = None,
     area: Area | None = None,
     contact_point: ContactPoint | None = None,
+    contact_only: bool = False,
 ) -> CheckIn:
     """Store one check-in and apply it to the person's current state, atomically.
 
@@ -90,6 +91,9 @@ def record_checkin(
        contact_since_decision_at beside it.
     5. Only self and proxy-seen check-ins move heard_at, next_due_at and is_overdue.
     6. From a compromised contact point a check-in is kept but changes nothing.
+    7. ``contact_only`` (the text channel, for an unshared phone of a person under a DETAINED,
+       MISSING or KILLED decision: it may be in other hands): kept, and recorded only as
+       contact since the decision; the state, heard-from and deadlines stay.
     """
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
@@ -115,12 +119,20 @@ def record_checkin(
         received_at=received_at,
         effective_at=effective_at,
         is_time_flagged=flagged,
-        counts_as_heard=basis in HEARD_BASES and not compromised,
+        counts_as_heard=basis in HEARD_BASES and not compromised and not contact_only,
         recorded_by=recorded_by,
         contact_point=contact_point,
         area=area,
     )
     if compromised:
+        _alerts_on_checkin(checkin, person)
+        return checkin
+    if contact_only:
+        since = person.contact_since_decision_at
+        after = person.decision_at is not None and effective_at > person.decision_at
+        if after and (since is None or effective_at > since):
+            person.contact_since_decision_at = effective_at
+            person.save(update_fields=["contact_since_decision_at"])
         _alerts_on_checkin(checkin, person)
         return checkin
     changed: list[str] = []

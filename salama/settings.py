@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "salama.safety",
     "salama.alerts",
     "salama.messaging",
+    "salama.privacy",
     "salama.worker",
     "django.contrib.auth",
     "django.contrib.contenttypes",

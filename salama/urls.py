@@ -22,6 +22,7 @@ urlpatterns = [
     path("safety/", include("salama.safety.urls")),
     path("alerts/", include("salama.alerts.urls")),
     path("messaging/", include("salama.messaging.urls")),
+    path("privacy/", include("salama.privacy.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

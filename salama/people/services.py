@@ -262,6 +262,8 @@ def create_person(
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    if fields.get("exact_location"):  # dated for retention (salama.privacy.retention)
+        fields = {**fields, "exact_location_at": clock.now()}
     person = Person(org=org, codename=codename, role=role, **fields)
     _check_person(person)
     person.save()
@@ -286,6 +288,9 @@ def update_person(*, person: Person, contacts: Sequence[ContactSpec] = (), **fie
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    if "exact_location" in fields and fields["exact_location"] != person.exact_location:
+        # dated for retention (salama.privacy.retention)
+        fields = {**fields, "exact_location_at": clock.now() if fields["exact_location"] else None}
     for name, value in fields.items():
         setattr(person, name, value)
     _check_person(person)

@@ -329,11 +329,18 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write_section(start: str, end: str, body: str) -> None:
+    """Replace the text between two marker comments of docs/benchmarks.md (appended if absent)."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    DOC.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+
+
 def write(results: dict[str, Any]) -> None:
-    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{MARK_START}\n{MARK_END}\n"
-    head, _, rest = text.partition(MARK_START)
-    _, _, tail = rest.partition(MARK_END)
-    DOC.write_text(f"{head}{MARK_START}\n{render(results)}\n{MARK_END}{tail}")
+    write_section(MARK_START, MARK_END, render(results))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import common, report
 from bench.pgcluster import Cluster, spare_port
 
 VAR = common.ROOT / "var" / "faults"
@@ -334,6 +334,28 @@ def outbox(cluster: Cluster, quick: bool) -> dict[str, Any]:
     return result
 
 
+def render(results: dict[str, Any]) -> str:
+    """The last full run, for docs/benchmarks.md."""
+    lines = [f"Last full run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+    for name, result in results.items():
+        verdict = (
+            "holds"
+            if not result["violations"]
+            else "**FAILED**: " + "; ".join(result["violations"])
+        )
+        counts = ", ".join(
+            f"{k.replace('_', ' ')} {v}"
+            for k, v in result.items()
+            if k not in ("violations", "events", "duplicate_windows")
+        )
+        lines += [
+            f"- **{name}** — {verdict}.",
+            f"  Counts: {counts}.",
+            f"  Crashes: {'; '.join(result['events'])}.",
+        ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
@@ -370,6 +392,10 @@ def main() -> int:
             print(f"{name}: VIOLATION: {violation}")
             failed = True
     print("faults: " + ("FAILED" if failed else "all checks hold"))
+    if not args.quick and only == {"checkins", "outbox"}:
+        report.write_section(
+            "<!-- faults:results:start -->", "<!-- faults:results:end -->", render(results)
+        )
     return 1 if failed else 0
 
 

@@ -3,12 +3,13 @@
 A rule names a model, the encrypted fields to erase, the time field that dates a row, and the
 organisation setting (salama.privacy.policy) that says how long to keep it. Rows stay: only the
 text is erased, so area-level history and counts survive. Built-in rules cover exact locations
-of people and check-in notes; any model can take part by declaring a class attribute
+of people, check-in notes and raw inbound texts (messaging.InboundMessage, when installed);
+any other model can take part by declaring a class attribute
 
     retention = {"fields": ["body"], "age_field": "received_at",
                  "setting": "retention_inbound_days", "unit": "days"}
 
-(raw inbound messages do this). A model without an `org` foreign key cannot take part.
+A model without an `org` foreign key cannot take part.
 
 The run is claimed with a RetentionRun row per organisation and day (unique), so the job is a
 single cheap query on the days it has nothing to do, and two workers never both run it.
@@ -39,6 +40,8 @@ class Rule:
     clear_also: tuple[str, ...] = ()  # plain fields set to None with the text
     # When the age field is empty (a row written before it was kept), this one dates the row.
     fallback_age_field: str = ""
+    # Rows matching this are left alone (e.g. an inbound text not yet handled).
+    keep: tuple[tuple[str, Any], ...] = ()
 
 
 BUILT_IN = (
@@ -58,6 +61,16 @@ BUILT_IN = (
         ("note", "source"),
         "received_at",
         "retention_checkin_note_days",
+    ),
+    # Raw inbound texts (M1): the body and the sender's number; the keyed hash, the action taken
+    # and the check-in it made stay. A text not yet handled is kept until it is.
+    Rule(
+        "inbound_text",
+        "messaging.InboundMessage",
+        ("body", "sender"),
+        "received_at",
+        "retention_inbound_days",
+        keep=(("state__in", ("received", "failed")),),
     ),
 )
 
@@ -83,8 +96,20 @@ def declared_rules() -> list[Rule]:
     return found
 
 
+def _installed(rule: Rule) -> bool:
+    try:
+        apps.get_model(rule.model)
+    except LookupError:
+        return False
+    return True
+
+
 def rules() -> list[Rule]:
-    return [*BUILT_IN, *declared_rules()]
+    """The built-in rules whose model is installed, then those models declare (a model with a
+    built-in rule is not counted twice)."""
+    built_in = [rule for rule in BUILT_IN if _installed(rule)]
+    covered = {rule.model for rule in built_in}
+    return [*built_in, *(r for r in declared_rules() if r.model not in covered)]
 
 
 def limit_of(org: Organisation, rule: Rule) -> timedelta:
@@ -109,6 +134,8 @@ def apply_rule(org: Organisation, rule: Rule, now: datetime) -> int:
             **{f"{rule.fallback_age_field}__lt": cutoff}
         )
     rows = model._base_manager.filter(old, org_id=org.pk)
+    for lookup, value in rule.keep:
+        rows = rows.exclude(**{lookup: value})
     changes: dict[str, Any] = {name: "" for name in rule.fields}
     changes |= {name: None for name in rule.clear_also}
     return rows.filter(holding).update(**changes)

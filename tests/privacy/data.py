@@ -1,0 +1,35 @@
+"""Personal data with marker strings in two organisations, for the purge tests."""
+
+from typing import Any
+
+from salama.people.services import ContactSpec, create_person, update_person
+from salama.safety.services import record_checkin
+
+MARKERS_A = ["ZQA-name-7731", "ZQA-spec-7731", "ZQA-where-7731", "ZQA-note-7731"]
+MARKERS_B = ["ZQB-name-4410", "ZQB-spec-4410", "ZQB-where-4410", "ZQB-note-4410"]
+NUMBER_A = "+963944077310"
+NUMBER_B = "+963944044100"
+
+
+def fill(org: Any, markers: list[str], number: str, codename: str) -> Any:
+    name, specialty, where, note = markers
+    person = create_person(
+        org=org,
+        codename=codename,
+        role="doctor",
+        real_name=name,
+        specialty=specialty,
+        contacts=[ContactSpec(value=number)],
+    )
+    update_person(person=person, exact_location=where)
+    record_checkin(person=person, status="SAFE", basis="self", channel="field_page", note=note)
+    org.credentials = f'{{"token": "{markers[0]}-cred"}}'
+    org.save(update_fields=["credentials"])
+    return person
+
+
+def fill_both(world: Any) -> tuple[Any, Any]:
+    return (
+        fill(world.org, MARKERS_A, NUMBER_A, "A1"),
+        fill(world.other_org, MARKERS_B, NUMBER_B, "B1"),
+    )

@@ -1,0 +1,105 @@
+"""S2 "done when": a pg_dump taken before `salama purge --org A` and restored afterwards into a
+fresh database yields nothing of A that decrypts, none of A's marker strings in clear, and all
+of B."""
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from salama.lib import keyring
+from tests.conftest import build_world
+from tests.privacy.data import MARKERS_A, MARKERS_B, NUMBER_A, NUMBER_B, fill_both
+
+CIPHERTEXT = re.compile(r"v1:(\d+):([a-z]\d+):([A-Za-z0-9_-]+)")
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/lib/postgresql/15/bin")
+    assert found, f"{name} is needed (PostgreSQL client tools)"
+    return found
+
+
+def conn_args() -> tuple[list[str], dict[str, str]]:
+    db = settings.DATABASES["default"]
+    args = ["-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432)]
+    args += ["-U", db.get("USER") or "postgres"]
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    return args, env
+
+
+def every_text_value(dbname: str) -> list[str]:
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname=dbname,
+    ) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' "
+            "AND data_type IN ('text', 'character varying', 'jsonb', 'json')"
+        ).fetchall()
+        values = []
+        for table, column in columns:
+            query = f'SELECT "{column}"::text FROM "{table}" WHERE "{column}" IS NOT NULL'
+            values += [row[0] for row in conn.execute(query)]  # type: ignore[arg-type]
+    return values
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_backup_from_before_the_purge_yields_nothing_of_a_and_all_of_b(
+    tmp_path: Path,
+) -> None:
+    world = build_world()
+    fill_both(world)
+    a, b = world.org.pk, world.other_org.pk
+    args, env = conn_args()
+    dump = tmp_path / "before.dump"
+    source = connection.settings_dict["NAME"]
+    subprocess.run([tool("pg_dump"), *args, "-Fc", "-f", str(dump), source], env=env, check=True)
+
+    call_command("purge", "--org", world.org.slug, "--yes", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    restored = f"salama_purge_restore_{secrets.token_hex(4)}"
+    subprocess.run([tool("createdb"), *args, restored], env=env, check=True)
+    try:
+        subprocess.run(
+            [tool("pg_restore"), *args, "--no-owner", "-d", restored, str(dump)],
+            env=env,
+            check=True,
+        )
+        values = every_text_value(restored)
+    finally:
+        subprocess.run([tool("dropdb"), *args, "--if-exists", restored], env=env, check=True)
+
+    text = "\n".join(values)
+    for marker in [*MARKERS_A, NUMBER_A]:
+        assert marker not in text, "a marker of A in clear in the backup"
+    opened_b: list[str] = []
+    found_a = 0
+    for match in CIPHERTEXT.finditer(text):
+        org_id = int(match.group(1))
+        if org_id == a:
+            found_a += 1
+            with pytest.raises(keyring.KeyUnavailable):
+                keyring.decrypt(match.group(0))
+        elif org_id == b:
+            opened_b.append(keyring.decrypt(match.group(0)))
+    assert found_a >= 5, "the backup should hold A's ciphertexts (name, number, note, ...)"
+    plain_b = "\n".join(opened_b)
+    for marker in [*MARKERS_B, NUMBER_B]:
+        assert marker in plain_b, f"{marker} of B did not come back from the backup"

@@ -165,3 +165,42 @@ def _shift_id(world: Any) -> int:
         ends_at=now + timedelta(hours=8),
         time_zone="UTC",
     ).pk
+
+
+# --- messaging: the text channel (M1) -----------------------------------------------------------
+
+
+@sample("inbound_id")
+def _inbound_id(world: Any) -> int:
+    from salama.messaging.inbound import store_inbound
+
+    row, _created = store_inbound(
+        org=world.org, channel="simulator", sender="+963944000883", body="sample"
+    )
+    row.state = "unmatched"
+    row.save(update_fields=["state"])
+    return row.pk
+
+
+@sample("kind")
+def _gateway_kind(world: Any) -> str:
+    return "http_json"
+
+
+@sample("gateway_key")
+def _gateway_key(world: Any) -> str:
+    from salama.messaging.models import Gateway
+    from salama.messaging.services import save_gateway
+
+    found = Gateway.objects.for_org(world.org).filter(kind="http_json").first()
+    if found is None:
+        found = save_gateway(
+            org=world.org,
+            kind="http_json",
+            base_url="http://127.0.0.1:9/send",
+            public_url="",
+            credentials={"send_token": "t", "webhook_secret": "s"},
+            is_active=True,
+            use_for_sms=False,
+        )
+    return found.key

@@ -68,6 +68,10 @@ def expected(allowed: Any, persona: str, has_object: bool) -> str:
     """'ok', 'login' (sent to the login page), 'denied' (403) or 'missing' (404)."""
     if allowed == "public":
         return "public"
+    if allowed == "webhook":
+        # Gateway webhooks (salama.messaging.webhooks.signed_webhook) are authenticated by a
+        # signature, not a login: an unsigned request is refused with 403 whoever sends it.
+        return "webhook"
     if persona == "anon":
         return "login"
     if allowed == "login":
@@ -82,6 +86,8 @@ def check(response: Any, outcome: str, label: str) -> None:
     assert status < 500, f"{label}: server error {status}"
     if outcome == "public":
         assert status not in (401, 403), f"{label}: public page refused with {status}"
+    elif outcome == "webhook":
+        assert status == 403, f"{label}: an unsigned webhook got {status}"
     elif outcome == "ok":
         assert status not in (401, 403, 404), f"{label}: expected access, got {status}"
         if status == 302:

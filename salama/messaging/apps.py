@@ -5,11 +5,16 @@ class MessagingConfig(AppConfig):
     name = "salama.messaging"
 
     def ready(self) -> None:
-        from salama.messaging import channels, outbox
+        from salama.messaging import channels, inbound, outbox
         from salama.messaging.channels.console import ConsoleChannel
+        from salama.messaging.channels.http_json import HttpJsonChannel
         from salama.messaging.channels.smtp import SmtpChannel
+        from salama.messaging.channels.twilio import TwilioChannel
         from salama.worker.loop import job
 
         channels.register(ConsoleChannel())
         channels.register(SmtpChannel())
+        channels.register(HttpJsonChannel())
+        channels.register(TwilioChannel())
         job(outbox.dispatch_outbox)
+        job(inbound.retry_inbound)

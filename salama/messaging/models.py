@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Membership, OrgScoped
 from salama.lib import clock
-from salama.lib.fields import EncryptedTextField
-from salama.people.models import ContactPoint
+from salama.lib.fields import EncryptedTextField, KeyedHashField
+from salama.people.models import ContactPoint, Person
 
 
 class Priority(models.IntegerChoices):
@@ -179,3 +179,146 @@ class MessageTemplate(OrgScoped):
 
     def __str__(self) -> str:
         return f"{self.key}/{self.language}"
+
+
+# --- Gateways and inbound texts (M1) ---------------------------------------------------------
+
+
+class GatewayKind(models.TextChoices):
+    HTTP_JSON = "http_json", _("JSON over HTTP")
+    TWILIO = "twilio", _("Twilio-style")
+
+
+class Gateway(OrgScoped):
+    """An organisation's account with one SMS gateway. The channel adapter of its kind
+    (salama.messaging.channels) sends through it and checks its webhooks."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=GatewayKind.choices)
+    # Names the gateway in its webhook URLs. Random, and not a secret: every webhook is signed.
+    key = models.CharField(max_length=24, unique=True)
+    base_url = models.URLField(_("address to send to"), max_length=300)
+    # Where the provider calls us, as it sees it (behind a proxy): the Twilio-style signature
+    # covers the full URL. Empty: this server's own address.
+    public_url = models.URLField(_("public address of this server"), max_length=300, blank=True)
+    # A JSON document: tokens, secrets, the account id and the sending number.
+    credentials = EncryptedTextField(_("credentials"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "kind"], name="gateway_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"gateway#{self.pk} {self.kind}"
+
+
+class InboundState(models.TextChoices):
+    RECEIVED = "received", _("received, not yet handled")
+    HANDLED = "handled", _("handled")
+    FAILED = "failed", _("failed, will retry")
+    UNMATCHED = "unmatched", _("waiting for a coordinator")
+    RESOLVED = "resolved", _("resolved by a coordinator")
+
+
+class InboundMessage(OrgScoped):
+    """Every text received, stored before anything else is done with it (DESIGN §4). The body
+    and the sender are encrypted; the sender's keyed hash and the gateway's id are in clear, so
+    a repeated delivery of one text is stored once."""
+
+    channel = models.CharField(max_length=40)  # http_json | twilio | simulator
+    gateway = models.ForeignKey(
+        Gateway, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    gateway_ref = models.CharField(max_length=120)
+    sender = EncryptedTextField()
+    sender_hash = KeyedHashField(db_index=True)
+    body = EncryptedTextField()
+    # The sender-side (SMSC) time, only when the gateway gives it.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=clock.now)
+    state = models.CharField(
+        max_length=10, choices=InboundState.choices, default=InboundState.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failed handling
+    last_error = models.CharField(max_length=120, blank=True)  # a code, never the text
+    contact_point = models.ForeignKey(
+        ContactPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What handling did (checkin, proxy_checkin, move, status, acknowledge, not_understood,
+    # unknown, ignored, ...) and why, as codes.
+    action = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=40, blank=True)
+    has_danger_word = models.BooleanField(default=False)
+    alert_id = models.BigIntegerField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "channel", "gateway_ref"], name="inbound_once_per_gateway_ref"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "id"],
+                name="inbound_pending",
+                condition=Q(state__in=["received", "failed"]),
+            ),
+            models.Index(
+                fields=["org", "received_at"],
+                name="inbound_unmatched",
+                condition=Q(state="unmatched"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound#{self.pk} {self.state}"
+
+
+class RejectedWebhook(models.Model):
+    """A webhook refused with 403: unsigned, wrongly signed, stale, or for no known gateway. The
+    body is not kept, only its length and SHA-256 (to recognise a replay)."""
+
+    org = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    gateway = models.ForeignKey(
+        Gateway, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hook = models.CharField(max_length=10)  # inbound | status
+    reason = models.CharField(max_length=20)  # unsigned | bad_signature | stale | unknown_gateway
+    address = models.GenericIPAddressField(null=True, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    body_length = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(default=clock.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"rejected webhook#{self.pk} {self.reason}"
+
+
+class PersonalCode(OrgScoped):
+    """A short code set at enrolment, known to the person only: with their codename it attaches
+    a new number (``NEW K12 <code>``). Kept as a keyed hash."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="personal_code")
+    code_hash = KeyedHashField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"personal code of {self.person_id}"
+
+
+class AskedBack(OrgScoped):
+    """We asked this number to say it again: a second unclear text goes to a coordinator."""
+
+    contact_point = models.OneToOneField(ContactPoint, on_delete=models.CASCADE, related_name="+")
+    asked_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"asked back {self.contact_point_id}"

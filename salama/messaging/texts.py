@@ -143,6 +143,34 @@ define(
     )
 )
 
+define(
+    TextSpec(
+        "reply_to_person",
+        _("Received {time}. A person will read it."),
+        ("time",),
+        _("When a text is still unclear after asking back once: a coordinator will read it."),
+        {"time": _TIME},
+    )
+)
+define(
+    TextSpec(
+        "reply_ack",
+        _("Alert {alert}: it is yours."),
+        ("alert",),
+        _("To a lead or coordinator who acknowledged an alert by text (OK and its number)."),
+        {"alert": "9999999"},
+    )
+)
+define(
+    TextSpec(
+        "reply_ack_taken",
+        _("Alert {alert}: already taken or closed."),
+        ("alert",),
+        _("To a lead or coordinator whose OK came after someone else's, or too late."),
+        {"alert": "9999999"},
+    )
+)
+
 # Status words, for the {status} field of other texts: templates too, so an organisation can
 # choose its own words (a code word instead of HELP, say).
 STATUS_KEYS = {"SAFE": "status_safe", "NEED_HELP": "status_help", "INJURED": "status_injured"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from salama.messaging import views
+from salama.messaging import views, views_text, webhooks
 
 app_name = "messaging"
 urlpatterns = [
@@ -14,4 +14,15 @@ urlpatterns = [
     ),
     path("texts/", views.text_list, name="texts"),
     path("texts/edit", views.text_edit, name="text_edit"),
+    # M1: the text channel
+    path("unmatched/", views_text.unmatched, name="unmatched"),
+    path("unmatched/<int:inbound_id>/attach", views_text.unmatched_attach, name="attach"),
+    path("unmatched/<int:inbound_id>/dismiss", views_text.unmatched_dismiss, name="dismiss"),
+    path("simulator/", views_text.simulator, name="simulator"),
+    path("keywords/", views_text.keywords, name="keywords"),
+    path("gateways/", views_text.gateways, name="gateways"),
+    path("gateways/<str:kind>/", views_text.gateway_edit, name="gateway_edit"),
+    # Gateway webhooks: authenticated by signature; the key is a random name, not a secret.
+    path("hooks/<str:gateway_key>/inbound", webhooks.hook_inbound, name="hook_inbound"),
+    path("hooks/<str:gateway_key>/status", webhooks.hook_status, name="hook_status"),
 ]

@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salama.accounts import audit
 from salama.accounts.access import COORDINATING, roles
 from salama.accounts.models import Organisation
-from salama.messaging import outbox, selectors, texts
-from salama.messaging.forms import TextForm
+from salama.messaging import outbox, selectors, texts, wire
+from salama.messaging.forms import ConfirmedTextForm
 from salama.messaging.models import Delivery, MessageTemplate, Suppression
 
 
@@ -80,6 +81,12 @@ def text_list(request: HttpRequest) -> HttpResponse:
     return render(request, "messaging/texts.html", {"rows": selectors.text_rows(org_of(request))})
 
 
+def confirmed(form: ConfirmedTextForm) -> bool:
+    """The typed confirmation: CONFIRM, or its translation, in any case."""
+    typed = str(form.cleaned_data.get("confirm", "")).strip().casefold()
+    return typed in {"confirm", _("CONFIRM").casefold()}
+
+
 @roles(*COORDINATING)
 def text_edit(request: HttpRequest) -> HttpResponse:
     org = org_of(request)
@@ -97,7 +104,13 @@ def text_edit(request: HttpRequest) -> HttpResponse:
         return redirect("messaging:texts")
     current = MessageTemplate.objects.for_org(org).filter(key=key, language=language).first()
     initial = {"body": current.body if current else texts.default_body(key, language)}
-    form = TextForm(request.POST or None, initial=initial, key=key)
+    form = ConfirmedTextForm(request.POST or None, initial=initial, key=key)
+    body = str(form.data.get("body", "") if form.is_bound else initial["body"])
+    problems = wire.wire_problems(org, body)
+    if request.method == "POST" and form.is_valid() and problems and not confirmed(form):
+        form.add_error(
+            "confirm", _("This wording may give away too much: type CONFIRM to save it anyway.")
+        )
     if request.method == "POST" and form.is_valid():
         try:
             texts.save_wording(
@@ -111,9 +124,14 @@ def text_edit(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("body", exc)
         else:
+            if problems:
+                audit.record(
+                    "messaging.text_confirmed",
+                    request=request,
+                    detail={"key": key, "language": language, "problems": len(problems)},
+                )
             messages.success(request, _("The wording is saved."))
             return redirect("messaging:texts")
-    body = str(form.data.get("body", "") if form.is_bound else initial["body"])
     try:
         row = selectors.text_row(org, key, language, {(key, language): body} if body else {})
     except (ValueError, KeyError, IndexError):
@@ -129,5 +147,6 @@ def text_edit(request: HttpRequest) -> HttpResponse:
             "row": row,
             "is_custom": current is not None,
             "default": texts.default_body(key, language),
+            "problems": problems,
         },
     )

@@ -1,0 +1,136 @@
+"""What the SMS gateway adapters share: the organisation's Gateway row and its credentials, one
+HTTP POST with a timeout, how an HTTP answer maps onto temporary and permanent errors, and the
+webhook hooks of the Channel interface.
+
+A gateway channel is registered once per deployment (``http_json``, ``twilio``); each delivery
+and each webhook finds its organisation's Gateway row (for a webhook, by the random key in its
+URL, which is not a secret: the signature is what authenticates it).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from salama.messaging.channels.base import (
+    Channel,
+    Inbound,
+    PermanentError,
+    StatusReport,
+    TemporaryError,
+)
+
+if TYPE_CHECKING:
+    from salama.messaging.models import Gateway
+
+# Answers worth trying again: a timeout, too early, too many requests, and server errors.
+_TEMPORARY = frozenset({408, 425, 429})
+
+
+def credentials_of(gateway: Gateway) -> dict[str, str]:
+    try:
+        data = json.loads(str(gateway.credentials or "{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def gateway_for(org_id: int, kind: str) -> Gateway:
+    from salama.messaging.models import Gateway
+
+    gateway = Gateway.objects.for_org(org_id).filter(kind=kind, is_active=True).first()
+    if gateway is None:
+        # Not configured yet: retried, then dead; a manual retry sends it once it is.
+        raise TemporaryError(f"{kind} not configured")
+    return gateway
+
+
+def gateway_of(request: HttpRequest) -> Gateway | None:
+    """The gateway a webhook request is for, from the key in its URL."""
+    from salama.messaging.models import Gateway
+
+    match = request.resolver_match
+    key = match.kwargs.get("gateway_key", "") if match else ""
+    return Gateway.objects.filter(key=key, is_active=True).select_related("org").first()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.body or b"{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+def post(url: str, data: bytes, headers: dict[str, str]) -> Answer:
+    """One POST. A network failure or timeout is a TemporaryError; any HTTP answer is returned.
+    Error codes never carry the address or the text."""
+    if not url.startswith(("https://", "http://")):
+        raise PermanentError("gateway address not http(s)")
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+    try:
+        timeout = settings.OUTBOX_GATEWAY_TIMEOUT
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
+            return Answer(resp.status, resp.read(65536))
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.read(65536))
+    except TimeoutError:
+        raise TemporaryError("gateway timeout") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        raise TemporaryError(f"gateway {type(exc).__name__}") from None
+
+
+def raise_for(answer: Answer, detail: str = "") -> None:
+    """Map a non-2xx answer onto the outbox's errors (codes only)."""
+    if 200 <= answer.status < 300:
+        return
+    code = f"gateway {answer.status}{' ' + detail if detail else ''}"
+    if answer.status in _TEMPORARY or answer.status >= 500:
+        raise TemporaryError(code)
+    raise PermanentError(code)
+
+
+class GatewayChannel(Channel):
+    """A gateway adapter. Subclasses set ``name`` (also the Gateway kind) and implement ``send``,
+    ``rejection``, ``inbound``, ``statuses`` and ``inbound_answer``."""
+
+    kinds: ClassVar[tuple[str, ...]] = ("sms",)
+    hook_names: ClassVar[tuple[str, ...]] = ("inbound", "status")
+
+    def rejection(self, request: HttpRequest, gateway: Gateway) -> str | None:
+        """None when the webhook is authentic and fresh, else why not (a code)."""
+        raise NotImplementedError
+
+    def inbound(self, request: HttpRequest, gateway: Gateway) -> list[Inbound]:
+        raise NotImplementedError
+
+    def statuses(self, request: HttpRequest, gateway: Gateway) -> list[StatusReport]:
+        raise NotImplementedError
+
+    def inbound_answer(self) -> HttpResponse:
+        return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+    # The Channel hooks, for callers that hold only the request.
+    def verify(self, request: HttpRequest) -> bool:
+        gateway = gateway_of(request)
+        return gateway is not None and self.rejection(request, gateway) is None
+
+    def receive(self, request: HttpRequest) -> list[Inbound]:
+        gateway = gateway_of(request)
+        return self.inbound(request, gateway) if gateway else []
+
+    def status(self, request: HttpRequest) -> list[StatusReport]:
+        gateway = gateway_of(request)
+        return self.statuses(request, gateway) if gateway else []

@@ -282,5 +282,14 @@ OUTBOX_LIFE_SAFETY_BACKOFF_BASE = 5.0
 OUTBOX_BACKOFF_MAX = 3600.0
 # Token buckets created on first use: channel -> (messages per second, burst capacity). Operators
 # change the RateBucket rows afterwards (docs/channels.md).
-OUTBOX_RATES = {"console": (50.0, 50.0), "smtp": (5.0, 10.0)}
+OUTBOX_RATES = {
+    "console": (50.0, 50.0),
+    "smtp": (5.0, 10.0),
+    # SMS gateways (M1): a Twilio long code sends about one text a second; a JSON gateway with
+    # its own SIM bank or SMPP link takes more.
+    "http_json": (10.0, 20.0),
+    "twilio": (1.0, 10.0),
+}
+# Seconds to wait for an SMS gateway's answer before the hand-off counts as failed (retried).
+OUTBOX_GATEWAY_TIMEOUT = float(env_str("SALAMA_GATEWAY_TIMEOUT", "10"))
 OUTBOX_DEFAULT_RATE = (1.0, 5.0)

@@ -56,6 +56,7 @@ def _refuse(request: HttpRequest, hook: str, reason: str, gateway: Gateway | Non
 
 
 def _verified(request: HttpRequest, hook: str) -> tuple[Gateway, GatewayChannel] | HttpResponse:
+    request.body  # noqa: B018 - read (and kept) before the form is parsed: refusals hash it
     gateway = gateway_of(request)
     channel = channels.get(gateway.kind) if gateway else None
     if gateway is None or not isinstance(channel, GatewayChannel):

@@ -125,11 +125,12 @@ def test_map_zooms_with_local_tiles_and_no_csp_violation(
     zoom_before = page.evaluate("document.getElementById('map').leafletMap.getZoom()")
     seen = len(requests)
     page.click(".leaflet-control-zoom-in")
-    page.wait_for_function(
-        f"document.getElementById('map').leafletMap.getZoom() === {zoom_before + 1}"
-    )
     loaded = f".leaflet-tile-loaded[src*='/{zoom_before + 1}/']"
+    # Waiting on a selector, not a JS predicate: wait_for_function evaluates a string in the
+    # page, which the strict CSP (no unsafe-eval) refuses.
     page.wait_for_selector(loaded)
+    zoom = page.evaluate("document.getElementById('map').leafletMap.getZoom()")
+    assert zoom == zoom_before + 1
     assert len(requests) > seen
     assert any(path.startswith(f"/{zoom_before + 1}/") for path in requests)
     assert page.locator(".leaflet-interactive").count() >= 3  # two points and one outline

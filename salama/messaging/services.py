@@ -138,7 +138,7 @@ def dismiss_unmatched(
 
 # --- Gateways ---------------------------------------------------------------------------------
 
-CREDENTIAL_FIELDS = {
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     GatewayKind.HTTP_JSON: ("send_token", "webhook_secret", "sender"),
     GatewayKind.TWILIO: ("account_sid", "auth_token", "sender", "messaging_service_sid"),
 }

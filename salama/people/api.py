@@ -1,17 +1,20 @@
-"""The roster over JSON: codenames and structure only, never a real name or a number.
-`GET /persons/{person_id}?reveal=true` belongs to F3 (salama.safety); it calls
-salama.people.services.reveal(person=..., field=..., request=request), which checks the role
-and writes the one audit row."""
+"""The roster over JSON: codenames and structure only, never a real name or a number, except
+`GET /persons/{person_id}?reveal=true` (one field, one audit row), for coordinators and org
+admins signed in with a session and a recent second factor, never with an API token."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 
 from salama.accounts.access import COORDINATING
+from salama.accounts.factors import has_recent_second_factor, requires_second_factor
 from salama.lib.apiaccess import api_roles
-from salama.people import selectors
+from salama.people import selectors, services
 from salama.people.models import Person
 
 router = Router(tags=["people"])
@@ -35,10 +38,16 @@ class PersonOut(Schema):
 
 
 class PersonDetailOut(PersonOut):
-    dependants: int
-    contact_points: int
-    shared_contact_points: int
-    has_real_name: bool
+    dependants: int | None = None
+    contact_points: int | None = None
+    shared_contact_points: int | None = None
+    has_real_name: bool | None = None
+    revealed: dict[str, str] | None = None
+
+
+class RevealQuery(Schema):
+    reveal: bool = False
+    field: str = "real_name"
 
 
 class PersonFilters(Schema):
@@ -78,11 +87,15 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> list[di
 
 @router.get("/persons/{person_id}", response=PersonDetailOut)
 @api_roles(*COORDINATING)
-def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
+def get_person(
+    request: HttpRequest, person_id: int, query: Query[RevealQuery]
+) -> dict[str, object]:
     person = get_object_or_404(
         Person.objects.for_org(request.org).select_related("team", "area"),  # type: ignore[attr-defined]
         pk=person_id,
     )
+    if query.reveal:
+        return _reveal(request, person, query.field)
     points = person.contact_points.defer("value", "label")
     return {
         **_out(person),
@@ -91,3 +104,15 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
         "shared_contact_points": points.filter(is_shared=True).count(),
         "has_real_name": bool(person.real_name),
     }
+
+
+def _reveal(request: HttpRequest, person: Person, field: str) -> dict[str, object]:
+    if getattr(request, "api_token", None) is not None:
+        raise HttpError(401, _("A reveal needs a signed-in session, never an API token."))
+    if not has_recent_second_factor(request) and requires_second_factor(request.user):
+        raise HttpError(403, _("Confirm your second factor again before a reveal."))
+    try:
+        value = services.reveal(person=person, field=field, request=request)
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from exc
+    return {**_out(person), "revealed": {field: value}}

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from salama.accounts.access import COORDINATING, roles
+from salama.accounts.access import COORDINATING, require_recent_second_factor, roles
 from salama.accounts.models import Organisation
 from salama.lib import clock
 from salama.people import importer, selectors, services
@@ -119,6 +119,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @roles(*COORDINATING)
 @require_POST
+@require_recent_second_factor
 @never_cache
 def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     """Answer the POST with the page itself (no redirect): the revealed value exists in this

@@ -13,12 +13,10 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role, User
@@ -277,31 +275,3 @@ def create_event(request: HttpRequest, payload: EventIn) -> Answer:
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
     return Answer(201, _event_out(event))
-
-
-class RevealOut(Schema):
-    id: int
-    codename: str
-    field: str
-    value: str
-
-
-class RevealQuery(Schema):
-    field: str = "real_name"
-
-
-@router.get("/persons/{person_id}/reveal", response=RevealOut, auth=[django_auth])
-@api_roles(*COORDINATING)
-def reveal_person(
-    request: HttpRequest, person_id: int, query: Query[RevealQuery]
-) -> dict[str, Any]:
-    """One encrypted field of one person, for coordinators and org admins signed in with a
-    session (never an API token). Writes one audit row "reveal"."""
-    from salama.people.services import reveal
-
-    person = get_object_or_404(Person.objects.for_org(_org(request)), pk=person_id)
-    try:
-        value = reveal(person=person, field=query.field, request=request)
-    except ValidationError as exc:
-        raise HttpError(422, " ".join(exc.messages)) from exc
-    return {"id": person.pk, "codename": person.codename, "field": query.field, "value": value}

@@ -137,10 +137,12 @@ def test_reveal_needs_a_session_and_is_audited(world: Any, team: Any, clients: A
     person.real_name = "Fictional Name"
     person.save()
     token = create_token(user=world.users["coordinator"], org=world.org, name="laptop")
-    url = f"/api/persons/{person.pk}/reveal?field=real_name"
+    url = f"/api/persons/{person.pk}?reveal=true&field=real_name"
     assert Client().get(url, **bearer(token)).status_code == 401
+    assert clients["coordinator"].get(f"/api/persons/{person.pk}").json()["revealed"] is None
+    assert AuditEvent.objects.filter(action="reveal").count() == 0
     answer = clients["coordinator"].get(url)
-    assert answer.json()["value"] == "Fictional Name"
+    assert answer.json()["revealed"] == {"real_name": "Fictional Name"}
     assert AuditEvent.objects.filter(action="reveal").count() == 1
     assert clients["lead"].get(url).status_code == 403
 

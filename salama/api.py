@@ -2,6 +2,7 @@
 Session authentication (with CSRF) for the pages' own calls; per-user tokens are added in
 salama.safety (F3). Each app contributes a router."""
 
+from django.db import DataError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
@@ -12,6 +13,8 @@ from salama.alerts.api import router as alerts_router
 from salama.lib.apiaccess import api_roles
 from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
+from salama.privacy.apierrors import out_of_range
+from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
 from salama.safety.tokens import TokenAuth
 
@@ -49,3 +52,7 @@ api.add_router("/", people_router)
 api.add_router("/", safety_router)
 api.add_router("/", alerts_router)
 api.add_router("/", messaging_router)
+api.add_router("/", rollcalls_router)
+# Numbers too large for a database column are the caller's error, never a 5xx (S2 fuzzing).
+api.add_exception_handler(OverflowError, out_of_range)
+api.add_exception_handler(DataError, out_of_range)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "salama.alerts",
     "salama.messaging",
     "salama.privacy",
+    "salama.rollcalls",
     "salama.worker",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -293,3 +294,8 @@ OUTBOX_RATES = {
 # Seconds to wait for an SMS gateway's answer before the hand-off counts as failed (retried).
 OUTBOX_GATEWAY_TIMEOUT = float(env_str("SALAMA_GATEWAY_TIMEOUT", "10"))
 OUTBOX_DEFAULT_RATE = (1.0, 5.0)
+# Roll calls (M2): an answer without a sender-side time, received this soon after the roll call
+# was handed off, may have been sent before it ("timing unknown"); price per SMS segment by
+# channel (organisations override it with their setting "channel_prices").
+ROLLCALL_UNKNOWN_WINDOW_MINUTES = float(env_str("SALAMA_ROLLCALL_UNKNOWN_WINDOW", "10"))
+CHANNEL_PRICES = {"console": 0.0, "http_json": 0.05, "twilio": 0.08, "android": 0.02}

@@ -23,6 +23,7 @@ urlpatterns = [
     path("alerts/", include("salama.alerts.urls")),
     path("messaging/", include("salama.messaging.urls")),
     path("privacy/", include("salama.privacy.urls")),
+    path("rollcalls/", include("salama.rollcalls.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

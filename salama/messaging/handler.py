@@ -123,7 +123,12 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
     silenced = not point.is_shared and any(p.decision in SILENCING_DECISIONS for p in persons)
     if point.state == ContactState.COMPROMISED or silenced:
         return _changes_nothing(ctx)
-    outcome = _shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx)
+    from salama.rollcalls.hooks import answer_from_text, check_duress  # M2
+
+    outcome = answer_from_text(ctx) or (
+        _shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx)
+    )
+    check_duress(ctx, outcome)
     if outcome.action != "not_understood":
         AskedBack.objects.filter(contact_point=point).delete()
     return outcome

@@ -1,0 +1,165 @@
+"""Duress: a word agreed at enrolment that reads as SAFE in the protocol but tells the duty
+coordinator and the security focal points that the person is coerced.
+
+Only the word's keyed hash is kept; nothing shows it again. A duress check-in is an ordinary
+SAFE check-in for everyone else (same reply, same pages, same API, same later traffic to the
+person); the alert is raised quietly (no "received" or "seen" to the sender).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from salama.accounts import audit
+from salama.accounts.models import Membership, Organisation
+from salama.alerts.models import Alert, AlertKind
+from salama.lib import keyring
+from salama.lib.textnorm import tokens
+from salama.messaging.keywords import vocabulary_for
+from salama.messaging.models import InboundMessage, Priority
+from salama.messaging.vocabulary import Intent
+from salama.people.models import Person, Status
+from salama.rollcalls.models import DuressAlert, DuressForm
+from salama.rollcalls.services import RollCallError
+from salama.safety.models import CheckIn
+
+if TYPE_CHECKING:
+    from salama.messaging.handler import Context, Outcome
+
+FOCAL_POINTS = "security_focal_points"
+RECENT = 30
+
+
+def _hash(org_id: int, normalised: str) -> str:
+    return keyring.lookup_hash(org_id, "duress:" + normalised)
+
+
+def _recent_texts(person: Person) -> list[str]:
+    """What the person wrote in their last normal check-ins: the raw texts we still hold."""
+    point_ids = list(person.contact_points.values_list("pk", flat=True))
+    rows = (
+        InboundMessage.objects.for_org(person.org_id)
+        .filter(contact_point_id__in=point_ids, action__in=["checkin", "roll_call_answer"])
+        .order_by("-received_at")[:RECENT]
+    )
+    found = [str(r.body) for r in rows]
+    notes = CheckIn.objects.filter(person=person).order_by("-effective_at")[:RECENT]
+    return found + [str(c.note) for c in notes if c.note]
+
+
+@transaction.atomic
+def agree_duress(
+    *,
+    person: Person,
+    word: str,
+    plan: str,
+    by: Membership | None = None,
+    request: HttpRequest | None = None,
+) -> DuressForm:
+    """Store a person's duress word (as a keyed hash) and response plan (encrypted)."""
+    toks = tokens(word)
+    if len(toks) != 1:
+        raise RollCallError(_("The duress word must be one ordinary word."))
+    normalised = toks[0]
+    vocabulary = vocabulary_for(person.org)
+    if vocabulary.lookup_word(normalised) != Intent.SAFE:
+        raise RollCallError(_("The duress word must also mean SAFE in the protocol."))
+    for text in _recent_texts(person):
+        if normalised in tokens(text):
+            raise RollCallError(
+                _("This person used this word in a recent check-in: choose another.")
+            )
+    form, _created = DuressForm.objects.update_or_create(
+        person=person,
+        defaults={
+            "org": person.org,
+            "word_hash": _hash(person.org_id, normalised),
+            "plan": plan.strip(),
+            "agreed_by": by,
+        },
+    )
+    audit.record("duress.agree", org_id=person.org_id, obj=form, request=request)
+    return form
+
+
+def is_duress(person: Person, text: str) -> bool:
+    """Whether `text` carries `person`'s duress word (keyed-hash compare, word by word)."""
+    stored = (
+        DuressForm.objects.for_org(person.org_id)
+        .filter(person=person)
+        .values_list("word_hash", flat=True)
+        .first()
+    )
+    if not stored:
+        return False
+    return any(_hash(person.org_id, t) == stored for t in tokens(text))
+
+
+def focal_points(org: Organisation) -> list[Membership]:
+    ids = [int(i) for i in org.setting(FOCAL_POINTS) or [] if str(i).isdigit()]
+    return list(Membership.objects.for_org(org).filter(pk__in=ids, is_active=True))
+
+
+@transaction.atomic
+def raise_duress(*, person: Person, checkin: CheckIn | None, contact_point: object = None) -> Alert:
+    """A life-safety DURESS alert to the duty coordinator and the security focal points, quiet
+    to the sender. In drill mode (the organisation's setting) the alert is marked as a TEST."""
+    from salama.alerts.routing import for_membership
+    from salama.alerts.services import notify, raise_life_safety
+
+    org = person.org
+    alert = raise_life_safety(
+        org=org,
+        kind=AlertKind.DURESS,
+        person=person,
+        checkin=checkin,
+        contact_point=contact_point,  # type: ignore[arg-type]
+        quiet_to_sender=True,
+    )
+    told = set(alert.notifications.values_list("membership_id", flat=True))
+    extra = []
+    for membership in focal_points(org):
+        if membership.pk in told:
+            continue
+        recipient = for_membership(membership, "coordinator")
+        if recipient is not None:
+            extra.append(recipient)
+    if extra:
+        notify(alert, extra, step=0, template="alert_life_safety", priority=Priority.LIFE_SAFETY)
+    DuressAlert.objects.get_or_create(
+        alert_id=alert.pk,
+        defaults={
+            "org": org,
+            "person": person,
+            "checkin_id": checkin.pk if checkin else None,
+            "is_drill": bool(org.setting("drill_mode", False)),
+        },
+    )
+    return alert
+
+
+def check_duress(ctx: Context, outcome: Outcome) -> None:
+    """The text handler's hook, after a text was handled: a SAFE from one person's own number
+    that carries their duress word raises the duress alert. Nothing else changes."""
+    if outcome.status != Status.SAFE or len(outcome.codenames) != 1:
+        return
+    if ctx.point.is_shared or len(ctx.persons) != 1:
+        return
+    person = ctx.persons[0]
+    if not is_duress(person, str(ctx.inbound.body)):
+        return
+    checkin = CheckIn.objects.filter(person=person, contact_point=ctx.point).order_by("-id").first()
+    raise_duress(person=person, checkin=checkin, contact_point=ctx.point)
+
+
+def plan_for(alert: Alert) -> tuple[str, bool] | None:
+    """(response plan, is_drill) of a duress alert, for coordinators' pages."""
+    link = DuressAlert.objects.for_org(alert.org_id).filter(alert_id=alert.pk).first()
+    if link is None:
+        return None
+    form = DuressForm.objects.for_org(alert.org_id).filter(person_id=link.person_id).first()
+    return (str(form.plan) if form else "", link.is_drill)

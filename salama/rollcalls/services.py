@@ -1,0 +1,741 @@
+"""Roll calls: open (snapshot and queue), credit answers, accept, re-send, close; the hooks the
+text handler calls (``answer_from_text``, ``check_duress``).
+
+Crediting (the protocol):
+
+1. A digit answers the open roll call most recently handed to the network for that person
+   (the first hand-off of its message to them; a re-send does not move it).
+2. The answer's time is its sender-side (SMSC) time when the gateway gives one, else its
+   receipt time. After the hand-off: it counts. Before: it is an ordinary check-in.
+3. Without a sender-side time, an answer received within ROLLCALL_UNKNOWN_WINDOW of the hand-off
+   may have been sent before it: "timing unknown". A help or injury answer is recorded at once
+   (it raises its alert); a safe one waits for a coordinator to accept it before it becomes a
+   check-in that counts as heard from.
+4. An answer to a roll call closed since is listed as late and is an ordinary check-in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Min, OuterRef, Q, Subquery
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from salama.accounts import audit
+from salama.accounts.models import Membership, Organisation
+from salama.lib import clock
+from salama.lib.fields import seal
+from salama.lib.sms import segments
+from salama.messaging import channels, texts
+from salama.messaging.models import Delivery, Message, Priority
+from salama.messaging.outbox import queue_message
+from salama.messaging.reach import unreachable_reason
+from salama.people.models import (
+    Basis,
+    ContactKind,
+    ContactPoint,
+    ContactState,
+    Person,
+    Status,
+)
+from salama.rollcalls.models import (
+    Effect,
+    RollCall,
+    RollCallRecipient,
+    RollCallState,
+    Timing,
+    WithheldReason,
+)
+from salama.safety.models import Channel
+from salama.safety.periods import leaves_sweep
+from salama.safety.services import open_event, record_checkin
+
+if TYPE_CHECKING:
+    from salama.messaging.handler import Context, Outcome
+
+DANGER = (Status.NEED_HELP, Status.INJURED)
+SAFETY_EFFECTS = {1: Status.SAFE, 2: Status.NEED_HELP, 3: Status.INJURED}
+LATE_MEMORY = timedelta(hours=24)
+
+
+class RollCallError(ValidationError):
+    """A refused roll-call action; the message is translated."""
+
+
+def unknown_window() -> timedelta:
+    return timedelta(minutes=float(getattr(settings, "ROLLCALL_UNKNOWN_WINDOW_MINUTES", 10)))
+
+
+# --- Options and targets ----------------------------------------------------------------------
+
+
+def safety_options() -> list[dict[str, Any]]:
+    return [{"number": n, "label": "", "effect": str(s)} for n, s in SAFETY_EFFECTS.items()]
+
+
+def build_options(
+    *, is_safety: bool, extra: Sequence[tuple[str, str]] = ()
+) -> list[dict[str, Any]]:
+    """Options 1-3 (safe, help, injured) on a safety roll call; a non-safety roll call's own
+    options are numbered from 4, each with its welfare effect (or none)."""
+    if is_safety:
+        return safety_options()
+    if not extra:
+        raise RollCallError(_("Give at least one option."))
+    options = []
+    for index, (label, effect) in enumerate(extra):
+        if effect not in Effect.values:
+            raise RollCallError(_("Unknown welfare effect."))
+        if not label.strip():
+            raise RollCallError(_("Every option needs a short label."))
+        options.append({"number": 4 + index, "label": label.strip()[:30], "effect": effect})
+    return options
+
+
+def options_text(org: Organisation, roll_call_options: list[dict[str, Any]], language: str) -> str:
+    parts = []
+    for option in roll_call_options:
+        label = option["label"] or texts.status_word(option["effect"], language, org)
+        parts.append(f"{option['number']} {label}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Target:
+    everyone: bool = False
+    teams: tuple[int, ...] = ()
+    areas: tuple[int, ...] = ()
+    facilities: tuple[int, ...] = ()
+    persons: tuple[int, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "everyone": self.everyone,
+            "teams": list(self.teams),
+            "areas": list(self.areas),
+            "facilities": list(self.facilities),
+            "persons": list(self.persons),
+        }
+
+
+def target_persons(org: Organisation, target: Target) -> list[Person]:
+    """Active persons of the target who have not left roll calls (DESIGN §5)."""
+    query = Person.objects.for_org(org).filter(is_active=True)
+    if not target.everyone:
+        match = (
+            Q(team_id__in=target.teams)
+            | Q(area_id__in=target.areas)
+            | Q(home_facility_id__in=target.facilities)
+            | Q(pk__in=target.persons)
+        )
+        query = query.filter(match)
+    persons = query.prefetch_related("contact_points__persons").select_related("area")
+    return [p for p in persons.order_by("pk") if not leaves_sweep(p)]
+
+
+@dataclass
+class Planned:
+    person: Person
+    point: ContactPoint | None
+    withheld: str
+
+
+def plan_recipients(persons: Iterable[Person]) -> list[Planned]:
+    """The contact point each person is reached on: their own reachable number first, else a
+    shared phone; none: withheld (and why)."""
+    planned = []
+    for person in persons:
+        points = [
+            p
+            for p in person.contact_points.all()
+            if p.kind == ContactKind.SMS
+            and p.state in (ContactState.ACTIVE, ContactState.PROVISIONAL)
+        ]
+        points.sort(key=lambda p: (p.is_shared, p.pk))
+        reachable = [p for p in points if unreachable_reason(p) is None]
+        if reachable:
+            planned.append(Planned(person, reachable[0], ""))
+        else:
+            why = WithheldReason.SUPPRESSED if points else WithheldReason.NO_NUMBER
+            planned.append(Planned(person, None, why))
+    return planned
+
+
+# --- Cost and timing --------------------------------------------------------------------------
+
+
+def price_per_segment(org: Organisation, channel: str) -> float:
+    prices = org.setting("channel_prices") or {}
+    default = getattr(settings, "CHANNEL_PRICES", {}).get(channel, 0.0)
+    try:
+        return float(prices.get(channel, default))
+    except (TypeError, ValueError):
+        return float(default)
+
+
+def estimate(
+    *, org: Organisation, points: Sequence[ContactPoint], body: str, resends: int
+) -> dict[str, Any]:
+    """recipients x segments x (1 + re-sends) x price per segment, per channel, summed."""
+    encoding, count = segments(body)
+    by_channel: dict[str, int] = {}
+    for point in points:
+        name = channels.channel_for(point, org)
+        by_channel[name] = by_channel.get(name, 0) + 1
+    sends = 1 + max(0, resends)
+    cost = sum(n * count * sends * price_per_segment(org, c) for c, n in by_channel.items())
+    return {
+        "messages": len(points),
+        "segments": count,
+        "encoding": encoding,
+        "sends": sends,
+        "cost": round(cost, 2),
+        "currency": str(org.setting("currency", "USD")),
+        "channels": by_channel,
+    }
+
+
+def _channel_rate(name: str) -> float:
+    from salama.messaging.buckets import bucket_for
+
+    return max(0.01, bucket_for(name).refill_per_second)
+
+
+def last_send_at(roll_call: RollCall) -> datetime | None:
+    """When the last of this roll call's messages will be handed off at the gateways' current
+    rates, counting the queue ahead of it; None when nothing is waiting."""
+    pending = Delivery.objects.for_org(roll_call.org_id).filter(
+        message__reason=f"rollcall:{roll_call.number}",
+        state__in=["queued", "failed", "sending"],
+    )
+    last = None
+    now = clock.now()
+    for name, top in pending.values_list("channel").annotate(top=Max("id")):
+        ahead = (
+            Delivery.objects.filter(channel=name, state__in=["queued", "failed", "sending"])
+            .filter(Q(priority__lt=Priority.BULK + 1) & Q(id__lte=top))
+            .count()
+        )
+        moment = now + timedelta(seconds=ahead / _channel_rate(name))
+        last = moment if last is None or moment > last else last
+    return last
+
+
+# --- Opening ----------------------------------------------------------------------------------
+
+
+def _next_number(org: Organisation) -> int:
+    top = RollCall.objects.for_org(org).aggregate(n=Max("number"))["n"]
+    return int(top or 0) + 1
+
+
+def render_variants(
+    org: Organisation, question: str, options: list[dict[str, Any]]
+) -> dict[tuple[str, bool], str]:
+    out = {}
+    for language in texts.LANGUAGES:
+        context = {"question": question, "options": options_text(org, options, language)}
+        for shared in (False, True):
+            key = "rollcall_shared" if shared else "rollcall"
+            out[(language, shared)] = texts.render(org, key, language, context)
+    return out
+
+
+def _language(point: ContactPoint, person: Person) -> str:
+    return person.language if person.language in texts.LANGUAGES else "ar"
+
+
+@transaction.atomic
+def open_roll_call(
+    *,
+    org: Organisation,
+    question: str,
+    target: Target,
+    deadline_at: datetime,
+    is_safety: bool = True,
+    extra_options: Sequence[tuple[str, str]] = (),
+    resend_after_minutes: int = 0,
+    resend_max: int = 1,
+    opened_by: Membership | None = None,
+    event_label: str = "",
+    wire_confirmed: bool = False,
+    request: HttpRequest | None = None,
+) -> RollCall:
+    """Open an event and a roll call; snapshot the recipients and queue every message in one
+    transaction (one multi-row INSERT per table). A safety roll call supersedes each person's
+    current one."""
+    from salama.messaging.wire import wire_problems
+
+    question = question.strip()
+    now = clock.now()
+    if not question:
+        raise RollCallError(_("Write the question."))
+    if deadline_at <= now:
+        raise RollCallError(_("The deadline must be in the future."))
+    options = build_options(is_safety=is_safety, extra=extra_options)
+    variants = render_variants(org, question, options)
+    problems = [p for body in variants.values() for p in wire_problems(org, body)]
+    if problems and not wire_confirmed:
+        raise RollCallError(
+            _("This text should not go over the wire: %(problems)s")
+            % {"problems": "; ".join(dict.fromkeys(problems))}
+        )
+    planned = plan_recipients(target_persons(org, target))
+    if not planned:
+        raise RollCallError(_("Nobody is in this target."))
+    event = open_event(
+        org=org, label=event_label or _("Roll call"), opened_by=opened_by, request=request
+    )
+    roll_call = RollCall.objects.create(
+        org=org,
+        number=_next_number(org),
+        event=event,
+        is_safety=is_safety,
+        question=question,
+        options=options,
+        target=target.as_json(),
+        deadline_at=deadline_at,
+        resend_after_minutes=max(0, resend_after_minutes),
+        resend_max=max(0, resend_max),
+        opened_by=opened_by,
+        opened_at=now,
+        last_send_at=now,
+    )
+    points = {p.point.pk: p for p in planned if p.point is not None}
+    roll_call.estimate = estimate(
+        org=org,
+        points=[p.point for p in points.values() if p.point is not None],
+        body=max(variants.values(), key=lambda b: segments(b)[1]),
+        resends=roll_call.resend_max if roll_call.resend_after_minutes else 0,
+    )
+    roll_call.save(update_fields=["estimate"])
+    if is_safety:
+        RollCallRecipient.objects.filter(
+            person_id__in=[p.person.pk for p in planned], is_current=True, is_safety=True
+        ).update(is_current=False, superseded_at=now)
+    messages = _queue_bulk(org, roll_call, list(points.values()), variants)
+    RollCallRecipient.objects.bulk_create(
+        [
+            RollCallRecipient(
+                org=org,
+                roll_call=roll_call,
+                person=p.person,
+                contact_point=p.point,
+                message_id=messages.get(p.point.pk) if p.point else None,
+                withheld=p.withheld,
+                is_current=not p.withheld,
+                is_safety=is_safety,
+            )
+            for p in planned
+        ]
+    )
+    audit.record(
+        "rollcall.open",
+        org_id=org.pk,
+        obj=roll_call,
+        request=request,
+        detail={"recipients": len(planned), "messages": len(messages), "event": event.pk},
+    )
+    return roll_call
+
+
+def _queue_bulk(
+    org: Organisation,
+    roll_call: RollCall,
+    planned: list[Planned],
+    variants: dict[tuple[str, bool], str],
+) -> dict[int, int]:
+    """One message per contact point (a shared phone gets one), each with its delivery;
+    returns contact point id -> message id."""
+    sealed = {key: seal(org.pk, body) for key, body in variants.items()}
+    now = clock.now()
+    priority = Priority.NORMAL if roll_call.is_safety else Priority.BULK
+    rows = []
+    for item in planned:
+        assert item.point is not None
+        language = _language(item.point, item.person)
+        shared = item.point.is_shared
+        rows.append(
+            Message(
+                org=org,
+                priority=priority,
+                template="rollcall_shared" if shared else "rollcall",
+                language=language,
+                body=sealed[(language, shared)],
+                contact_point=item.point,
+                reason=f"rollcall:{roll_call.number}",
+                cause_ids={"rollcall": roll_call.pk},
+                created_at=now,
+            )
+        )
+    created = Message.objects.bulk_create(rows)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                org=org,
+                message=m,
+                channel=channels.channel_for(item.point, org),  # type: ignore[arg-type]
+                priority=priority,
+                our_ref=secrets.token_urlsafe(12),
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            for m, item in zip(created, planned, strict=True)
+        ]
+    )
+    return {m.contact_point_id: m.pk for m in created if m.contact_point_id is not None}
+
+
+# --- Answers ----------------------------------------------------------------------------------
+
+
+def handoff_at(recipient: RollCallRecipient) -> datetime | None:
+    if recipient.message_id is None:
+        return None
+    return Delivery.objects.filter(message_id=recipient.message_id).aggregate(
+        t=Min("handed_off_at")
+    )["t"]
+
+
+def current_for(person: Person) -> RollCallRecipient | None:
+    """The open roll call most recently handed off to `person` (None: none reached them yet)."""
+    first_handoff = (
+        Delivery.objects.filter(message_id=OuterRef("message_id"), handed_off_at__isnull=False)
+        .order_by("handed_off_at")
+        .values("handed_off_at")[:1]
+    )
+    return (
+        RollCallRecipient.objects.for_org(person.org_id)
+        .filter(person=person, roll_call__state=RollCallState.OPEN, withheld="")
+        .filter(Q(is_current=True) | Q(is_safety=False))
+        .annotate(handoff=Subquery(first_handoff))
+        .filter(handoff__isnull=False)
+        .select_related("roll_call", "org")
+        .order_by("-handoff", "-id")
+        .first()
+    )
+
+
+def open_for(person: Person) -> RollCallRecipient | None:
+    """The person's open roll call for pages (handed off or not)."""
+    return (
+        RollCallRecipient.objects.for_org(person.org_id)
+        .filter(person=person, roll_call__state=RollCallState.OPEN, withheld="")
+        .filter(Q(is_current=True) | Q(is_safety=False))
+        .select_related("roll_call", "org")
+        .order_by("-roll_call__opened_at", "-id")
+        .first()
+    )
+
+
+@dataclass
+class Credit:
+    timing: str
+    checkin_id: int | None
+    alert: bool = False
+
+
+def _record(
+    recipient: RollCallRecipient,
+    effect: str,
+    *,
+    basis: str,
+    received_at: datetime,
+    sent_at: datetime | None,
+    contact_point: ContactPoint | None,
+) -> int | None:
+    if not effect:
+        return None
+    checkin = record_checkin(
+        person=recipient.person,
+        status=effect,
+        basis=basis,
+        channel=Channel.ROLL_CALL,
+        received_at=received_at,
+        device_at=sent_at,
+        contact_point=contact_point,
+    )
+    return int(checkin.pk)
+
+
+@transaction.atomic
+def credit_answer(
+    *,
+    recipient: RollCallRecipient,
+    option: int,
+    via: str,
+    received_at: datetime | None = None,
+    sent_at: datetime | None = None,
+    contact_point: ContactPoint | None = None,
+    basis: str = Basis.SELF,
+    timed: bool = False,
+) -> Credit:
+    """Record one answer to `recipient`'s roll call. `timed`: the answer was made on a page or
+    the API after the roll call was open (no wire delay), so it counts."""
+    roll_call = recipient.roll_call
+    chosen = roll_call.option(option)
+    if chosen is None:
+        raise RollCallError(_("This roll call has no option %(n)s.") % {"n": option})
+    received_at = received_at or clock.now()
+    row = RollCallRecipient.objects.select_for_update().get(pk=recipient.pk)
+    effect = str(chosen["effect"])
+    if roll_call.state != RollCallState.OPEN:
+        timing = Timing.LATE
+    elif timed:
+        timing = Timing.COUNTED
+    else:
+        handed = handoff_at(row)
+        moment = sent_at or received_at
+        if handed is None or moment <= handed:
+            raise RollCallError(_("This answer was sent before the roll call reached the person."))
+        unknown = sent_at is None and received_at - handed <= unknown_window()
+        timing = Timing.UNKNOWN if unknown else Timing.COUNTED
+    hold = timing == Timing.UNKNOWN and effect not in DANGER
+    checkin_id = None
+    if not hold:
+        checkin_id = _record(
+            row,
+            effect,
+            basis=basis,
+            received_at=received_at,
+            sent_at=sent_at,
+            contact_point=contact_point,
+        )
+    if row.timing in (Timing.COUNTED, Timing.ACCEPTED) and timing != Timing.LATE:
+        timing = row.timing  # already counted: a second answer changes the option only
+    row.option, row.timing, row.answer_via = option, timing, via
+    row.answered_at = row.answered_at or received_at
+    row.answer_sent_at = sent_at
+    row.checkin_id = checkin_id or row.checkin_id
+    row.save(
+        update_fields=[
+            "option", "timing", "answer_via", "answered_at", "answer_sent_at", "checkin_id"
+        ]
+    )  # fmt: skip
+    recipient.refresh_from_db()
+    return Credit(str(timing), checkin_id)
+
+
+@transaction.atomic
+def accept_answer(
+    *, recipient: RollCallRecipient, by: Membership, request: HttpRequest | None = None
+) -> bool:
+    """A coordinator accepts an answer of unknown timing: it becomes a check-in that counts."""
+    row = (
+        RollCallRecipient.objects.select_for_update()
+        .select_related("roll_call")
+        .get(pk=recipient.pk)
+    )
+    if row.timing != Timing.UNKNOWN or row.option is None:
+        return False
+    chosen = row.roll_call.option(row.option) or {}
+    if row.checkin_id is None:
+        row.checkin_id = _record(
+            row,
+            str(chosen.get("effect", "")),
+            basis=Basis.SELF,
+            received_at=row.answered_at or clock.now(),
+            sent_at=None,
+            contact_point=row.contact_point,
+        )
+    row.timing, row.accepted_by = Timing.ACCEPTED, by
+    row.save(update_fields=["timing", "accepted_by", "checkin_id"])
+    audit.record("rollcall.accept", org_id=row.org_id, obj=row, request=request)
+    return True
+
+
+def _reply_ok(ctx: Context, person: Person) -> None:
+    # The same reply, with the same fields, as the handler's own check-in reply.
+    if not ctx.replies:
+        return
+    queue_message(
+        org=ctx.org,
+        contact_point=ctx.point,
+        template="reply_ok",
+        context={"time": ctx.inbound.received_at},
+        priority=Priority.NORMAL,
+        reason="reply",
+        language=person.language,
+        cause_ids={"inbound": ctx.inbound.pk},
+    )
+
+
+def _mark_late(person: Person, option: int, at: datetime) -> None:
+    RollCallRecipient.objects.filter(
+        person=person,
+        roll_call__state=RollCallState.CLOSED,
+        roll_call__closed_at__gte=at - LATE_MEMORY,
+        option__isnull=True,
+        withheld="",
+    ).update(option=option, timing=Timing.LATE, answered_at=at, answer_via="sms")
+
+
+def answer_from_text(ctx: Context) -> Outcome | None:
+    """The text handler's hook: a digit that answers a roll call. Returns the handler's Outcome,
+    or None when the text is not a roll-call answer (the handler goes on as usual)."""
+    from salama.messaging.handler import Outcome
+
+    parsed = ctx.parsed
+    option = parsed.option
+    if option is None:
+        return None
+    shared = ctx.point.is_shared or len(ctx.persons) > 1
+    if shared:
+        by_code = {p.codename.upper(): p for p in ctx.persons}
+        persons = [by_code[c] for c in parsed.codenames if c in by_code]
+        if not persons or len(persons) != len(parsed.codenames) or parsed.everyone:
+            if option >= 4:
+                if ctx.replies:
+                    _reply_template(ctx, "reply_ask_codename", None)
+                return Outcome("not_understood", reason="ask_codename")
+            return None
+    else:
+        persons = ctx.persons[:1]
+        if parsed.codenames and option == 1:
+            return None  # a lead's "1 K12 K14" is a proxy check-in
+    credited: list[tuple[Person, RollCallRecipient]] = []
+    for person in persons:
+        recipient = current_for(person)
+        if recipient is None or recipient.roll_call.option(option) is None:
+            _mark_late(person, option, ctx.inbound.received_at)
+            return None
+        handed = recipient.handoff
+        moment = ctx.inbound.sent_at or ctx.inbound.received_at
+        if moment <= handed:
+            return None  # sent before the roll call reached them: an ordinary check-in
+        credited.append((person, recipient))
+    alerts = False
+    status = ""
+    for _person, recipient in credited:
+        credit = credit_answer(
+            recipient=recipient,
+            option=option,
+            via="sms",
+            received_at=ctx.inbound.received_at,
+            sent_at=ctx.inbound.sent_at,
+            contact_point=ctx.point,
+            basis=ctx.basis,
+        )
+        status = str(recipient.roll_call.option(option)["effect"])  # type: ignore[index]
+        if status in DANGER and credit.checkin_id is not None:
+            alerts = True
+    if not alerts:
+        _reply_ok(ctx, persons[0])
+    return Outcome(
+        "roll_call_answer",
+        status=status or None,
+        codenames=[p.codename for p in persons],
+    )
+
+
+def _reply_template(ctx: Context, template: str, person: Person | None) -> None:
+    queue_message(
+        org=ctx.org,
+        contact_point=ctx.point,
+        template=template,
+        context={},
+        priority=Priority.NORMAL,
+        reason="reply",
+        language=person.language if person is not None else None,
+        cause_ids={"inbound": ctx.inbound.pk},
+    )
+
+
+# --- Closing, re-sending, the digest ----------------------------------------------------------
+
+
+@transaction.atomic
+def close_roll_call(
+    *, roll_call: RollCall, by: Membership | None = None, request: HttpRequest | None = None
+) -> bool:
+    now = clock.now()
+    closed = RollCall.objects.filter(pk=roll_call.pk, state=RollCallState.OPEN).update(
+        state=RollCallState.CLOSED, closed_at=now
+    )
+    if not closed:
+        return False
+    RollCallRecipient.objects.filter(roll_call=roll_call, is_current=True).update(is_current=False)
+    roll_call.refresh_from_db()
+    _digest(roll_call)
+    audit.record("rollcall.close", org_id=roll_call.org_id, obj=roll_call, request=request)
+    return True
+
+
+def silent(roll_call: RollCall) -> Any:
+    return RollCallRecipient.objects.filter(
+        roll_call=roll_call, withheld="", option__isnull=True, superseded_at__isnull=True
+    )
+
+
+def resend_silent(roll_call: RollCall) -> int:
+    """A new message to every silent recipient's contact point (once per shared phone)."""
+    org = roll_call.org
+    variants = render_variants(org, roll_call.question, roll_call.options)
+    rows = list(silent(roll_call).select_related("contact_point", "person"))
+    sent: set[int] = set()
+    priority = Priority.NORMAL if roll_call.is_safety else Priority.BULK
+    for row in rows:
+        point = row.contact_point
+        if point is None or point.pk in sent:
+            continue
+        sent.add(point.pk)
+        key = "rollcall_shared" if point.is_shared else "rollcall"
+        language = _language(point, row.person)
+        queue_message(
+            org=org,
+            contact_point=point,
+            template=key,
+            context={
+                "question": roll_call.question,
+                "options": options_text(org, roll_call.options, language),
+            },
+            priority=priority,
+            reason=f"rollcall:{roll_call.number}",
+            language=language,
+            cause_ids={"rollcall": roll_call.pk, "resend": roll_call.resends_done + 1},
+        )
+    del variants
+    silent(roll_call).update(resends=roll_call.resends_done + 1)
+    return len(sent)
+
+
+def _digest(roll_call: RollCall) -> None:
+    """At the close: one text with counts to the leads of the teams asked and the coordinator
+    on duty."""
+    from salama.alerts.routing import coordinators_now, for_person
+    from salama.people.models import TeamLead
+
+    rows = RollCallRecipient.objects.filter(roll_call=roll_call)
+    total = rows.count()
+    answered = rows.filter(option__isnull=False).exclude(timing=Timing.LATE).count()
+    team_ids = rows.values("person__team_id")
+    recipients = coordinators_now(roll_call.org_id, clock.now())
+    for lead in TeamLead.objects.filter(team_id__in=team_ids).select_related("person"):
+        found = for_person(lead.person, "lead")
+        if found is not None:
+            recipients.append(found)
+    seen: set[int] = set()
+    for recipient in recipients:
+        for point in recipient.points:
+            if point.pk in seen:
+                continue
+            seen.add(point.pk)
+            queue_message(
+                org=roll_call.org,
+                contact_point=point,
+                template="rollcall_digest",
+                context={"number": roll_call.number, "answered": answered, "total": total},
+                priority=Priority.NORMAL,
+                reason=f"rollcall-digest:{roll_call.number}",
+                cause_ids={"rollcall": roll_call.pk},
+            )
+    RollCall.objects.filter(pk=roll_call.pk).update(digest_sent_at=clock.now())

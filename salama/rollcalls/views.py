@@ -1,0 +1,180 @@
+"""Roll-call pages: the composer, the live page (HTMX polling), accepting answers of unknown
+timing, closing; the field page's answer form; the duress form at enrolment."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salama.accounts.access import ALL_ROLES, COORDINATING, roles
+from salama.accounts.models import Membership, Organisation
+from salama.lib import clock
+from salama.messaging import texts
+from salama.messaging.wire import wire_problems
+from salama.people.models import Person
+from salama.rollcalls import duress, selectors, services
+from salama.rollcalls.forms import CONFIRM_WORD, AnswerForm, ComposerForm, DuressFormForm
+from salama.rollcalls.models import DuressForm, RollCall, RollCallRecipient
+
+ENROLLING = (*COORDINATING, "field_lead")
+
+
+def _org(request: HttpRequest) -> Organisation:
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def _member(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+@roles(*COORDINATING)
+def index(request: HttpRequest) -> HttpResponse:
+    org = _org(request)
+    initial = {"question": texts.body_for(org, "rollcall_question", get_language() or "ar")}
+    form = ComposerForm(request.POST or None, org=org, initial=initial)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        problems = wire_problems(org, data["question"])
+        confirmed = data["confirm"].strip().upper() == CONFIRM_WORD
+        if problems and not confirmed:
+            form.add_error("confirm", _("Type CONFIRM to send a text with these problems."))
+        else:
+            target = services.Target(
+                everyone=data["everyone"],
+                teams=tuple(t.pk for t in data["teams"]),
+                areas=tuple(a.pk for a in data["areas"]),
+                facilities=tuple(f.pk for f in data["facilities"]),
+                persons=tuple(data["codenames"]),
+            )
+            try:
+                roll_call = services.open_roll_call(
+                    org=org,
+                    question=data["question"],
+                    target=target,
+                    deadline_at=clock.now() + timedelta(minutes=data["minutes"]),
+                    is_safety=data["is_safety"],
+                    extra_options=data["extra_options"],
+                    resend_after_minutes=data["resend_after"],
+                    resend_max=data["resend_max"],
+                    opened_by=_member(request),
+                    wire_confirmed=confirmed,
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                return redirect("rollcalls:live_page", rollcall_number=roll_call.number)
+    rows = RollCall.objects.for_org(org).order_by("-opened_at")[:30]
+    return render(
+        request,
+        "rollcalls/index.html",
+        {"form": form, "problems": problems, "roll_calls": rows},
+    )
+
+
+def _roll_call(request: HttpRequest, number: int) -> RollCall:
+    return get_object_or_404(
+        RollCall.objects.for_org(_org(request)).select_related("org"), number=number
+    )
+
+
+def _live_context(request: HttpRequest, roll_call: RollCall) -> dict[str, object]:
+    data = selectors.summary(roll_call, get_language() or "en")
+    return {"roll_call": roll_call, **data}
+
+
+@roles(*COORDINATING)
+def live_page(request: HttpRequest, rollcall_number: int) -> HttpResponse:
+    roll_call = _roll_call(request, rollcall_number)
+    return render(request, "rollcalls/live.html", _live_context(request, roll_call))
+
+
+@roles(*COORDINATING)
+def live(request: HttpRequest, rollcall_number: int) -> HttpResponse:
+    roll_call = _roll_call(request, rollcall_number)
+    context = _live_context(request, roll_call)
+    if request.GET.get("v") == context["version"]:
+        return HttpResponse(status=204)  # unchanged: htmx keeps what it shows
+    return render(request, "rollcalls/_live.html", context)
+
+
+@roles(*COORDINATING)
+@require_POST
+def accept(request: HttpRequest, rollcall_number: int, recipient_id: int) -> HttpResponse:
+    roll_call = _roll_call(request, rollcall_number)
+    row = get_object_or_404(
+        RollCallRecipient.objects.for_org(_org(request)), roll_call=roll_call, pk=recipient_id
+    )
+    if services.accept_answer(recipient=row, by=_member(request), request=request):
+        messages.success(request, _("The answer is accepted."))
+    return redirect("rollcalls:live_page", rollcall_number=roll_call.number)
+
+
+@roles(*COORDINATING)
+@require_POST
+def close(request: HttpRequest, rollcall_number: int) -> HttpResponse:
+    roll_call = _roll_call(request, rollcall_number)
+    if services.close_roll_call(roll_call=roll_call, by=_member(request), request=request):
+        messages.success(request, _("The roll call is closed; the digest is queued."))
+    return redirect("rollcalls:live_page", rollcall_number=roll_call.number)
+
+
+def _choices(roll_call: RollCall) -> list[tuple[int, str]]:
+    language = get_language() or "en"
+    return [
+        (
+            int(o["number"]),
+            f"{o['number']} · "
+            + (o["label"] or texts.status_word(o["effect"], language, roll_call.org)),
+        )
+        for o in roll_call.options
+    ]
+
+
+@roles(*ALL_ROLES)
+def answer(request: HttpRequest) -> HttpResponse:
+    """The field page's answer form: the signed-in person's open roll call."""
+    person = Person.objects.for_org(_org(request)).filter(membership=_member(request)).first()
+    recipient = services.open_for(person) if person is not None else None
+    form = None
+    if recipient is not None:
+        form = AnswerForm(request.POST or None, choices=_choices(recipient.roll_call))
+        if request.method == "POST" and form.is_valid():
+            services.credit_answer(
+                recipient=recipient, option=form.cleaned_data["option"], via="field_page",
+                timed=True,
+            )  # fmt: skip
+            messages.success(request, _("Your answer is recorded."))
+            return redirect("rollcalls:answer")
+    return render(request, "rollcalls/answer.html", {"recipient": recipient, "form": form})
+
+
+@roles(*ENROLLING)
+def duress_form(request: HttpRequest, person_id: int) -> HttpResponse:
+    org = _org(request)
+    person = get_object_or_404(Person.objects.for_org(org), pk=person_id)
+    exists = DuressForm.objects.for_org(org).filter(person=person).exists()
+    form = DuressFormForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            duress.agree_duress(
+                person=person,
+                word=form.cleaned_data["word"],
+                plan=form.cleaned_data["plan"],
+                by=_member(request),
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("word", " ".join(exc.messages))
+        else:
+            messages.success(request, _("The duress form is agreed. It will not be shown again."))
+            return redirect("rollcalls:duress_form", person_id=person.pk)
+    return render(
+        request, "rollcalls/duress.html", {"person": person, "form": form, "exists": exists}
+    )

@@ -204,3 +204,37 @@ def _gateway_key(world: Any) -> str:
             use_for_sms=False,
         )
     return found.key
+
+
+# --- roll calls (M2) ----------------------------------------------------------------------------
+
+
+@sample("rollcall_number")
+def _rollcall_number(world: Any) -> int:
+    from datetime import timedelta
+
+    from salama.lib import clock
+    from salama.people.models import Person
+    from salama.rollcalls.models import RollCall
+    from salama.rollcalls.services import Target, open_roll_call
+
+    found = RollCall.objects.for_org(world.org).first()
+    if found is not None:
+        return found.number
+    person = Person.objects.for_org(world.org).filter(codename="RC1").first()
+    person = person or Person.objects.create(org=world.org, codename="RC1", role="nurse")
+    return open_roll_call(
+        org=world.org,
+        question="Are you well?",
+        target=Target(persons=(person.pk,)),
+        deadline_at=clock.now() + timedelta(hours=1),
+    ).number
+
+
+@sample("recipient_id")
+def _recipient_id(world: Any) -> int:
+    from salama.rollcalls.models import RollCall, RollCallRecipient
+
+    number = _rollcall_number(world)
+    roll_call = RollCall.objects.for_org(world.org).get(number=number)
+    return RollCallRecipient.objects.for_org(world.org).filter(roll_call=roll_call).first().pk

@@ -50,7 +50,7 @@ def rollcall_summary(request: HttpRequest, rollcall_number: int) -> Summary:
     )
 
 
-@router.post("/rollcalls/answer", response=AnswerOut)
+@router.post("/rollcall-answers", response=AnswerOut)
 @api_roles(*ALL_ROLES)
 def rollcall_answer(request: HttpRequest, payload: AnswerIn) -> AnswerOut:
     """Answer the signed-in person's open roll call."""

@@ -739,3 +739,28 @@ def _digest(roll_call: RollCall) -> None:
                 cause_ids={"rollcall": roll_call.pk},
             )
     RollCall.objects.filter(pk=roll_call.pk).update(digest_sent_at=clock.now())
+
+
+def run_due_roll_calls() -> bool:
+    """Close roll calls past their deadline (with the digest); re-send to the silent once
+    `resend_after_minutes` have passed since the last send (claimed by a conditional update)."""
+    now = clock.now()
+    did = False
+    for roll_call in RollCall.objects.filter(state=RollCallState.OPEN).select_related("org"):
+        if roll_call.deadline_at <= now:
+            did |= close_roll_call(roll_call=roll_call)
+            continue
+        if not roll_call.resend_after_minutes or roll_call.resends_done >= roll_call.resend_max:
+            continue
+        due = roll_call.last_send_at + timedelta(minutes=roll_call.resend_after_minutes)
+        if due > now:
+            continue
+        with transaction.atomic():
+            # Claimed with a conditional update: two workers never both re-send.
+            claimed = RollCall.objects.filter(
+                pk=roll_call.pk, resends_done=roll_call.resends_done, state=RollCallState.OPEN
+            ).update(resends_done=roll_call.resends_done + 1, last_send_at=now)
+            if claimed:
+                resend_silent(roll_call)
+                did = True
+    return did

@@ -608,7 +608,7 @@ def answer_from_text(ctx: Context) -> Outcome | None:
         if recipient is None or recipient.roll_call.option(option) is None:
             _mark_late(person, option, ctx.inbound.received_at)
             return None
-        handed = recipient.handoff
+        handed = recipient.handoff  # type: ignore[attr-defined]
         moment = ctx.inbound.sent_at or ctx.inbound.received_at
         if moment <= handed:
             return None  # sent before the roll call reached them: an ordinary check-in

@@ -121,7 +121,7 @@ def _scenario(clients: Any, roster: Roster) -> dict[str, Any]:
         (m.template, str(m.body), m.contact_point_id)
         for m in Message.objects.filter(contact_point=roster.points["k1"]).order_by("pk")
     ]
-    out = {"replies": replies}
+    out: dict[str, Any] = {"replies": replies}
     for role in ("lead", "staff", "observer", "liaison"):
         response = clients[role].get(f"/api/persons/{roster.k1.pk}")
         out[role] = (response.status_code, response.content)

@@ -177,6 +177,8 @@ def _check_row(
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """The data rows (line number, cells by column name), or the header's errors."""
+    # PostgreSQL text cannot hold NUL: a stray one (a binary file) must not become a 500 (S2).
+    text = text.replace("\x00", "")
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)

@@ -108,5 +108,7 @@ class TokenGate(TokenAuth):
 
 
 def gated(*allowed: str) -> list[Any]:
-    """`auth=` for operations with a request body: session or token, role checked first."""
-    return [SessionGate(allowed), TokenGate(allowed)]
+    """`auth=` for operations with a request body: token or session, role checked first. The
+    token comes first: session authentication checks CSRF before anything else, so a program
+    sending only its bearer token would otherwise be refused."""
+    return [TokenGate(allowed), SessionGate(allowed)]

@@ -12,6 +12,7 @@ from salama.accounts.models import ApiToken, AuditEvent
 from salama.people.models import Person
 from salama.safety.models import CheckIn, IdempotencyKey
 from salama.safety.tokens import create_token, token_hash
+from tests.conftest import client_for
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -188,3 +189,16 @@ def test_ten_concurrent_requests_with_one_key_store_one_checkin(
         HTTP_IDEMPOTENCY_KEY="same",
     )
     assert different.status_code == 422 and CheckIn.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_program_with_only_its_token_can_post_despite_csrf(world: Any, team: Any) -> None:
+    """Real clients send no CSRF cookie: the bearer token must be tried before the session."""
+    token = create_token(user=world.users["staff"], org=world.org, name="phone")
+    strict = Client(enforce_csrf_checks=True)
+    answer = post(strict, "/api/checkins", {"status": "SAFE"}, **bearer(token))
+    assert answer.status_code == 201, answer.content
+    # A session without the CSRF token is still refused.
+    session = client_for(world.users["staff"])
+    session.handler.enforce_csrf_checks = True
+    assert post(session, "/api/checkins", {"status": "SAFE"}).status_code == 403

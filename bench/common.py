@@ -23,7 +23,6 @@ VAR = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SALAMA = str(ROOT / ".venv" / "bin" / "salama")
 LUA = ROOT / "bench" / "lua"
-CSRF = "benchbenchbenchbenchbenchbench32"  # the same pair as bench/lua/post.lua
 
 
 def probe_token_post(base: str, data_file: Path) -> int:

@@ -34,9 +34,6 @@ from bench import common, report
 from bench.pgcluster import Cluster, spare_port
 
 VAR = common.ROOT / "var" / "faults"
-# See bench/lua/post.lua: a bearer-token POST needs a CSRF pair until the session gate stops
-# checking CSRF for token requests (docs/benchmarks.md, "Known problems").
-CSRF_PAIR = {"Cookie": f"csrftoken={common.CSRF}", "X-CSRFToken": common.CSRF}
 
 
 def say(msg: str) -> None:
@@ -103,7 +100,6 @@ class Clients:
                     "Authorization": f"Bearer {token}",
                     "Idempotency-Key": key,
                     "Content-Type": "application/json",
-                    **CSRF_PAIR,
                 },
             )
             resp = conn.getresponse()

@@ -17,7 +17,6 @@ local function now_ms()
   return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
 end
 
-local CSRF = "benchbenchbenchbenchbenchbench32"
 local threads = {}
 local counter = 1
 
@@ -73,10 +72,6 @@ function request()
     -- Threads start a quarter of the tokens apart, so no two requests in flight lock one person.
     local spread = math.floor(#tokens / 4)
     headers["Authorization"] = "Bearer " .. tokens[(n + id * spread) % #tokens + 1]
-    -- A CSRF cookie and header pair: until token POSTs skip the session gate's CSRF check
-    -- (docs/benchmarks.md, "Known problems"), a bearer-token POST without it gets 403.
-    headers["Cookie"] = "csrftoken=" .. CSRF
-    headers["X-CSRFToken"] = CSRF
   end
   local body = body_template:gsub("%%PERSON%%", person)
   return wrk.format("POST", path, headers, body)

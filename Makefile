@@ -27,8 +27,10 @@ worker: $(STAMP)
 # On SQLite (the default) tests needing PostgreSQL or a browser are skipped and listed loudly.
 # The full suite: SALAMA_TEST_POSTGRES=1 SALAMA_REQUIRE_BROWSER=1 \
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test
+# Two test processes by default (pytest-xdist); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest
+	SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check salama tests

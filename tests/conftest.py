@@ -25,8 +25,6 @@ REQUIRE_POSTGRES = os.environ.get("SALAMA_TEST_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("SALAMA_REQUIRE_BROWSER") == "1"
 PASSWORD = "correct horse battery staple 7"
 
-_gated: list[str] = []
-
 if settings.IS_POSTGRES:
     # Transactional tests end with a TRUNCATE of every table; the audit table refuses TRUNCATE
     # unless the session says so (see accounts migration 0002). Only the tests set this.
@@ -56,21 +54,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not _has_postgres():
             reason = "needs PostgreSQL: set DATABASE_URL (and SALAMA_TEST_POSTGRES=1)"
-            _gated.append(f"{item.nodeid}: {reason}")
             item.add_marker(pytest.mark.skip(reason=reason))
         if "browser" in item.keywords and not _has_browser():
             reason = f"needs Debian chromium at {CHROMIUM} (make browser)"
-            _gated.append(f"{item.nodeid}: {reason}")
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _gated:
+    # Read from the reports: under pytest-xdist collection runs in the workers.
+    gated = [
+        f"{report.nodeid}: {report.longrepr[2].removeprefix('Skipped: ')}"
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "needs " in report.longrepr[2]
+    ]
+    if gated:
         terminalreporter.section("SKIPPED: needs PostgreSQL or a browser", sep="!", bold=True)
-        for line in _gated:
+        for line in gated:
             terminalreporter.write_line(line)
         terminalreporter.write_line(
-            f"{len(_gated)} tests did not run. The full suite: "
+            f"{len(gated)} tests did not run. The full suite: "
             "SALAMA_TEST_POSTGRES=1 SALAMA_REQUIRE_BROWSER=1 "
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test"
         )

@@ -99,3 +99,14 @@ def test_the_limit_is_the_organisations_setting(
     reveal(clients["org_admin"], roster, 3)
     assert jobs.reveal_watch_job() is True
     assert RevealWatch.objects.get().user_id == world.users["org_admin"].pk
+
+
+def test_the_job_looks_at_most_once_a_minute(
+    world: Any, roster: Any, clients: dict[str, Any], clock: Any, second_phone: Any
+) -> None:
+    assert jobs.reveal_watch_job() is False
+    reveal(clients["coordinator"], roster, 11)
+    clock.shift(timedelta(seconds=30))
+    assert jobs.reveal_watch_job() is False  # too soon after the last look
+    clock.shift(timedelta(seconds=30))
+    assert jobs.reveal_watch_job() is True

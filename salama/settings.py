@@ -299,3 +299,14 @@ OUTBOX_DEFAULT_RATE = (1.0, 5.0)
 # channel (organisations override it with their setting "channel_prices").
 ROLLCALL_UNKNOWN_WINDOW_MINUTES = float(env_str("SALAMA_ROLLCALL_UNKNOWN_WINDOW", "10"))
 CHANNEL_PRICES = {"console": 0.0, "http_json": 0.05, "twilio": 0.08, "android": 0.02}
+# Android phone gateways (M2): a phone that polled within this many minutes counts as present
+# when texts are routed to phones on the recipient's operator.
+ANDROID_PRESENT_MINUTES = float(env_str("SALAMA_ANDROID_PRESENT_MINUTES", "10"))
+# The gateway watchdog (M2, docs/channels.md): silent after this many minutes without a text,
+# for a gateway that received at least WATCHDOG_MIN_INBOUND in the WATCHDOG_BASELINE_DAYS before;
+# failing after WATCHDOG_FAILURES failed attempts without a hand-off in WATCHDOG_WINDOW_MINUTES.
+WATCHDOG_SILENCE_MINUTES = float(env_str("SALAMA_WATCHDOG_SILENCE_MINUTES", "120"))
+WATCHDOG_MIN_INBOUND = env_int("SALAMA_WATCHDOG_MIN_INBOUND", 5)
+WATCHDOG_BASELINE_DAYS = 7.0
+WATCHDOG_FAILURES = env_int("SALAMA_WATCHDOG_FAILURES", 5)
+WATCHDOG_WINDOW_MINUTES = 30.0

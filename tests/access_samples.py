@@ -238,3 +238,24 @@ def _recipient_id(world: Any) -> int:
     number = _rollcall_number(world)
     roll_call = RollCall.objects.for_org(world.org).get(number=number)
     return RollCallRecipient.objects.for_org(world.org).filter(roll_call=roll_call).first().pk
+
+
+# --- Android phones (M2) -------------------------------------------------------------------------
+
+
+def _phone(world: Any) -> Any:
+    from salama.messaging.models import AndroidPhone
+    from salama.messaging.phones import add_phone
+
+    found = AndroidPhone.objects.for_org(world.org).first()
+    return found or add_phone(org=world.org, label="Sample phone")[0]
+
+
+@sample("phone_id")
+def _phone_id(world: Any) -> int:
+    return int(_phone(world).pk)
+
+
+@sample("phone_key")
+def _phone_key(world: Any) -> str:
+    return str(_phone(world).key)

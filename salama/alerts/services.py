@@ -548,3 +548,29 @@ def mark_phone_seized(
         detail={"before": before},
     )
     return point
+
+
+# --- Routine alerts from the gateways and the budget (M2) ---------------------------------------
+
+
+@transaction.atomic
+def raise_routine(
+    *, org: Organisation, kind: str, template: str, avoid_channels: tuple[str, ...] = ()
+) -> Alert:
+    """Open a routine alert and tell the coordinators on duty (all of them when nobody is on
+    duty) with `template`, at normal priority, through any of their contact points whose
+    channel is not in `avoid_channels` (the gateway being warned about)."""
+    from salama.alerts.routing import coordinators_now
+    from salama.messaging.channels import channel_for
+
+    if kind in LIFE_SAFETY_KINDS:
+        raise ValueError(f"not a routine kind: {kind}")
+    alert = new_alert(org=org, kind=kind)
+    recipients = coordinators_now(org, clock.now())
+    for recipient in recipients:
+        points = recipient.points
+        recipient.points = [p for p in points if channel_for(p, org) not in avoid_channels]
+    notify(alert, [r for r in recipients if r.points], step=0, template=template,
+           priority=Priority.NORMAL)  # fmt: skip
+    audit.record("alert.raise", org_id=org.pk, obj=alert, detail={"kind": kind})
+    return alert

@@ -16,5 +16,11 @@ class MessagingConfig(AppConfig):
         channels.register(SmtpChannel())
         channels.register(HttpJsonChannel())
         channels.register(TwilioChannel())
+        from salama.messaging import budget, watchdog
+        from salama.messaging.channels.android import AndroidChannel
+
+        channels.register(AndroidChannel())
+        job(budget.charge_deliveries)
+        job(watchdog.watch_gateways)
         job(outbox.dispatch_outbox)
         job(inbound.retry_inbound)

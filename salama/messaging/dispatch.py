@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,6 +36,7 @@ WHERE id IN (
     WHERE state IN ('queued', 'failed', 'sending')
       AND channel = %s
       AND priority <= %s
+      {held}
       AND ((state IN ('queued', 'failed') AND next_attempt_at <= %s)
            OR (state = 'sending' AND lease_until < %s))
     ORDER BY priority, id
@@ -56,14 +58,20 @@ def has_due(channel: str, max_priority: int = Priority.BULK) -> bool:
     return Delivery.objects.filter(_due(channel, max_priority, clock.now())).exists()
 
 
-def claim(*, channel: str, limit: int, max_priority: int = Priority.BULK) -> list[Delivery]:
+def claim(
+    *, channel: str, limit: int, max_priority: int = Priority.BULK, held_orgs: Iterable[int] = ()
+) -> list[Delivery]:
     """Claim up to `limit` due deliveries of `channel` (priority order, then id) with a lease,
     and commit. On PostgreSQL concurrent workers skip each other's locked rows; on SQLite one
     worker runs at a time (salama.worker.loop.SingleWorkerLock), so no lock clause is needed."""
     now = clock.now()
     lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    # The budget hook (salama.messaging.budget.held_org_ids): an organisation whose monthly
+    # budget is spent has only its life-safety deliveries claimed.
+    held = ",".join(str(int(i)) for i in sorted(held_orgs))
     sql = _CLAIM_SQL.format(
-        lock="FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        lock="FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else "",
+        held=f"AND (priority = 0 OR org_id NOT IN ({held}))" if held else "",
     )
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(lease), adapt(now), channel, int(max_priority), adapt(now), adapt(now), limit]
@@ -246,13 +254,16 @@ def send_one(channel: Channel, delivery: Delivery) -> None:
 
 def dispatch_batch(name: str, *, max_priority: int = Priority.BULK) -> int:
     """One batch of one channel: tokens, claim, send, record. Returns how many were claimed."""
+    from salama.messaging.budget import held_org_ids
+
     channel = channels.get(name)
-    if channel is None or not has_due(name, max_priority):
-        return 0
+    if channel is None or getattr(channel, "is_pulled", False) or not has_due(name, max_priority):
+        return 0  # a pulled channel (Android phones) is taken by its phones when they poll
     granted = take_tokens(name, settings.OUTBOX_BATCH_SIZE)
     if not granted:
         return 0
-    claimed = claim(channel=name, limit=granted, max_priority=max_priority)
+    held = held_org_ids(name) if max_priority > Priority.LIFE_SAFETY else set()
+    claimed = claim(channel=name, limit=granted, max_priority=max_priority, held_orgs=held)
     give_back_tokens(name, granted - len(claimed))
     margin = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 4)
     for index, delivery in enumerate(claimed):

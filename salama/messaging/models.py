@@ -322,3 +322,99 @@ class AskedBack(OrgScoped):
 
     def __str__(self) -> str:
         return f"asked back {self.contact_point_id}"
+
+
+# --- M2: Android phone gateways, spend, gateway warnings -------------------------------------
+
+
+class AndroidPhone(OrgScoped):
+    """An Android phone with a local SIM that relays texts in the SMSSync style: it posts the
+    texts it receives and polls for the ones to send (salama.messaging.channels.android). Its
+    shared secret is kept as a SHA-256 hash (it is random: no salt or slow hash is needed);
+    revoking empties it at once."""
+
+    label = models.CharField(_("name"), max_length=40)
+    # Names the phone in its URLs. Random, and not a secret: the shared secret authenticates.
+    key = models.CharField(max_length=24, unique=True)
+    secret_hash = models.CharField(max_length=64, blank=True)
+    # The SIM's mobile operator: recipients on the same operator are sent through this SIM.
+    operator = models.CharField(_("operator"), max_length=40, blank=True)
+    # Kept below Android's own limit of 30 texts a minute per app.
+    per_minute = models.PositiveSmallIntegerField(_("texts per minute"), default=20)
+    # Addresses the phone polls from; a poll from another one raises a gateway warning.
+    known_addresses = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"android phone#{self.pk}"
+
+    @property
+    def bucket(self) -> str:
+        """The phone's own token bucket (RateBucket.channel)."""
+        return f"android:{self.pk}"
+
+
+class Charge(OrgScoped):
+    """What one handed-off delivery cost: segments x price per segment of its channel (x hand-
+    offs, when it was handed off more than once). Written once per delivery by the budget job;
+    the month's spend is their sum (salama.messaging.budget)."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="charge")
+    channel = models.CharField(max_length=40)
+    segments = models.PositiveIntegerField(default=1)
+    amount = models.DecimalField(max_digits=12, decimal_places=4)
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "at"], name="charge_org_at")]
+
+    def __str__(self) -> str:
+        return f"charge#{self.pk}"
+
+
+class BudgetNotice(OrgScoped):
+    """The routine alert of a month's budget: at 80% (a warning) and at 100% (bulk and normal
+    texts are held), each once a month."""
+
+    month = models.CharField(max_length=7)  # YYYY-MM, in the organisation's time zone
+    level = models.PositiveSmallIntegerField()  # 80 | 100
+    alert_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "month", "level"], name="budget_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"budget {self.month} {self.level}%"
+
+
+class GatewayWarning(OrgScoped):
+    """A gateway warning raised by the watchdog (salama.messaging.watchdog): one open per
+    gateway and reason; cleared when the gateway recovers, so a later fault warns again."""
+
+    source = models.CharField(max_length=40)  # http_json | twilio | android:<phone id>
+    reason = models.CharField(max_length=20)  # silent | failing | unknown_address
+    alert_id = models.BigIntegerField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=clock.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "source", "reason"],
+                name="gateway_warning_open_once",
+                condition=Q(cleared_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"gateway warning {self.source} {self.reason}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from salama.messaging import views, views_text, webhooks
+from salama.messaging import views, views_android, views_text, webhooks
 
 app_name = "messaging"
 urlpatterns = [
@@ -25,4 +25,12 @@ urlpatterns = [
     # Gateway webhooks: authenticated by signature; the key is a random name, not a secret.
     path("hooks/<str:gateway_key>/inbound", webhooks.hook_inbound, name="hook_inbound"),
     path("hooks/<str:gateway_key>/status", webhooks.hook_status, name="hook_status"),
+    # M2: Android phone gateways (the phone's requests carry its secret, not a session).
+    path("phones/", views_android.phone_list, name="phones"),
+    path("phones/use", views_android.phone_use, name="phone_use"),
+    path("phones/<int:phone_id>/revoke", views_android.phone_revoke, name="phone_revoke"),
+    path("phones/<int:phone_id>/secret", views_android.phone_secret, name="phone_secret"),
+    path("android/<str:phone_key>/inbound", views_android.phone_inbound, name="phone_inbound"),
+    path("android/<str:phone_key>/outbox", views_android.phone_outbox, name="phone_outbox"),
+    path("android/<str:phone_key>/status", views_android.phone_status, name="phone_status"),
 ]

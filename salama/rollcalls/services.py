@@ -173,12 +173,9 @@ def plan_recipients(persons: Iterable[Person]) -> list[Planned]:
 
 
 def price_per_segment(org: Organisation, channel: str) -> float:
-    prices = org.setting("channel_prices") or {}
-    default = getattr(settings, "CHANNEL_PRICES", {}).get(channel, 0.0)
-    try:
-        return float(prices.get(channel, default))
-    except (TypeError, ValueError):
-        return float(default)
+    from salama.messaging.budget import price_per_segment as price
+
+    return price(org, channel)
 
 
 def estimate(

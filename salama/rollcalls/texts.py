@@ -39,3 +39,32 @@ define(
         {"number": "9999", "answered": "9999", "total": "9999"},
     )
 )
+# Routine alerts of the gateway watchdog and the budget (salama.messaging.watchdog, .budget):
+# registered here with the other M2 texts.
+define(
+    TextSpec(
+        "gateway_warning",
+        _("Alert {alert}: a gateway needs a look. See the duty page."),
+        ("alert",),
+        _("A gateway went silent, keeps failing or was used from an unknown address."),
+        {"alert": "9999"},
+    )
+)
+define(
+    TextSpec(
+        "budget_warning",
+        _("Alert {alert}: 80% of this month's text budget is spent."),
+        ("alert",),
+        _("The monthly budget is 80% spent (once a month)."),
+        {"alert": "9999"},
+    )
+)
+define(
+    TextSpec(
+        "budget_cap",
+        _("Alert {alert}: this month's text budget is spent. Only urgent texts go."),
+        ("alert",),
+        _("The monthly budget is spent: bulk and normal texts are held (once a month)."),
+        {"alert": "9999"},
+    )
+)

@@ -1,0 +1,275 @@
+"""The Android phone gateway: secret (hash, constant-time, revoked at once), per-SIM pacing below
+Android's 30 a minute, routing by operator across several phones, hand-off at the poll, reports
+through record_status, inbound with the SMSC time through the inbound path, an unknown poll
+address, and a simulated phone (a thread polling the real endpoints of a live server)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from salama.alerts.models import Alert, AlertKind
+from salama.lib import clock
+from salama.messaging import phones
+from salama.messaging.channels import android
+from salama.messaging.models import AndroidPhone, Delivery, DeliveryState, InboundMessage
+from salama.messaging.outbox import dispatch_outbox, queue_message
+from salama.people.models import Person
+from salama.people.services import add_contact_point
+from salama.rollcalls import services as rollcalls
+from salama.rollcalls.models import RollCallRecipient, Timing
+
+START = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
+
+
+def _use_phones(org: Any) -> None:
+    org.settings["sms_channel"] = "android"
+    org.save(update_fields=["settings"])
+
+
+def _people(org: Any, count: int, operator: str, prefix: str) -> list[Person]:
+    persons = []
+    for i in range(count):
+        person = Person.objects.create(org=org, codename=f"{prefix}{i}", role="nurse",
+                                       language="en")  # fmt: skip
+        add_contact_point(org=org, kind="sms", value=f"+96394{len(prefix)}{ord(prefix[0])}{i:04d}",
+                          persons=[person], operator=operator)  # fmt: skip
+        persons.append(person)
+    return persons
+
+
+def _post(client: Client, phone: AndroidPhone, hook: str, secret: str, data: Any = None,
+          address: str = "10.0.0.5") -> Any:  # fmt: skip
+    return client.post(
+        f"/messaging/android/{phone.key}/{hook}",
+        data=json.dumps(data or {}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        REMOTE_ADDR=address,
+    )
+
+
+def _queue(org: Any, persons: list[Person]) -> None:
+    for person in persons:
+        queue_message(org=org, contact_point=person.contact_points.get(), template="reminder",
+                      context={}, priority=1, reason="test")  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_secret_is_kept_as_a_hash_and_compared(world: Any) -> None:
+    phone, secret = phones.add_phone(org=world.org, label="Ward phone", operator="Syriatel")
+    assert secret not in phone.secret_hash and len(phone.secret_hash) == 64
+    assert android.phone_for(phone.key, secret) == phone
+    assert android.phone_for(phone.key, secret + "x") is None
+    assert android.phone_for(phone.key, "") is None
+    assert android.phone_for("nope", secret) is None
+
+
+@pytest.mark.django_db
+def test_wrong_secret_is_refused_and_revoking_stops_the_phone_at_once(
+    world: Any, clients: Any
+) -> None:
+    phone, secret = phones.add_phone(org=world.org, label="Ward phone")
+    client = Client()
+    assert _post(client, phone, "outbox", "wrong").status_code == 403
+    assert _post(client, phone, "outbox", secret).status_code == 200
+    page = clients["coordinator"].post(f"/messaging/phones/{phone.pk}/revoke")
+    assert page.status_code == 302
+    for hook in ("outbox", "inbound", "status"):
+        assert _post(client, phone, hook, secret).status_code == 403
+    phone.refresh_from_db()
+    assert phone.secret_hash == "" and not phone.is_active
+    # A new secret works again; the old one does not.
+    new = phones.renew_secret(phone=phone)
+    assert _post(client, phone, "outbox", new).status_code == 200
+    assert _post(client, phone, "outbox", secret).status_code == 403
+    assert clients["staff"].post(f"/messaging/phones/{phone.pk}/revoke").status_code == 403
+
+
+@pytest.mark.django_db
+def test_phone_is_paced_below_thirty_a_minute(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 80, "", "P")
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        phone, secret = phones.add_phone(org=org, label="One", per_minute=20)
+        _queue(org, persons)
+        assert not dispatch_outbox()  # the worker never sends on a pulled channel
+        times = []
+        for _second in range(0, 300, 5):
+            got = _post(client, phone, "outbox", secret).json()["messages"]
+            times += [clock.now()] * len(got)
+            traveller.shift(timedelta(seconds=5))
+    assert len(times) == 80
+    for start in times:  # no 60 seconds hold 30 texts or more
+        assert sum(1 for t in times if start <= t < start + timedelta(seconds=60)) < 30
+    handed = Delivery.objects.filter(channel="android")
+    assert handed.filter(state=DeliveryState.SENT, handoffs=1).count() == 80
+
+
+@pytest.mark.django_db
+def test_recipients_go_through_a_phone_on_their_own_operator(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    on_a = _people(org, 4, "MTN", "A")
+    on_b = _people(org, 4, "Syriatel", "B")
+    unknown = _people(org, 2, "", "C")
+    client = Client()
+    with time_machine.travel(START, tick=False):
+        phone_a, secret_a = phones.add_phone(org=org, label="A", operator="MTN", per_minute=20)
+        phone_b, secret_b = phones.add_phone(org=org, label="B", operator="syriatel")
+        _post(client, phone_b, "outbox", secret_b)  # phone B is present (polling)
+        _queue(org, on_a + on_b + unknown)
+        got_a = _post(client, phone_a, "outbox", secret_a).json()["messages"]
+        got_b = _post(client, phone_b, "outbox", secret_b).json()["messages"]
+    numbers_a = {m["to"] for m in got_a}
+    numbers_b = {m["to"] for m in got_b}
+    assert numbers_a == {str(p.contact_points.get().value) for p in on_a + unknown}
+    assert numbers_b == {str(p.contact_points.get().value) for p in on_b}
+
+
+@pytest.mark.django_db
+def test_reports_go_through_record_status(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 2, "", "D")
+    phone, secret = phones.add_phone(org=org, label="One")
+    client = Client()
+    _queue(org, persons)
+    got = _post(client, phone, "outbox", secret).json()["messages"]
+    assert len(got) == 2
+    handed = Delivery.objects.get(our_ref=got[0]["ref"])
+    assert handed.state == DeliveryState.SENT and handed.handed_off_at is not None
+    _post(client, phone, "status", secret, {"reports": [
+        {"ref": got[0]["ref"], "status": "sent"},
+        {"ref": got[0]["ref"], "status": "delivered"},
+        {"ref": got[1]["ref"], "status": "failed", "error": "radio off"},
+        {"ref": "not-ours", "status": "delivered"},
+    ]})  # fmt: skip
+    assert Delivery.objects.get(our_ref=got[0]["ref"]).state == DeliveryState.DELIVERED
+    failed = Delivery.objects.get(our_ref=got[1]["ref"])
+    assert failed.state == DeliveryState.DEAD and failed.last_error.startswith("android failed")
+
+
+@pytest.mark.django_db
+def test_texts_from_the_phone_answer_a_roll_call_with_their_smsc_time(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    (person,) = _people(org, 1, "", "E")
+    number = str(person.contact_points.get().value)
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        phone, secret = phones.add_phone(org=org, label="One")
+        roll_call = rollcalls.open_roll_call(
+            org=org, question="Are you well?", target=rollcalls.Target(persons=(person.pk,)),
+            deadline_at=clock.now() + timedelta(hours=1),
+        )  # fmt: skip
+        sent_before = int((clock.now() - timedelta(seconds=30)).timestamp() * 1000)
+        traveller.shift(timedelta(seconds=10))
+        assert len(_post(client, phone, "outbox", secret).json()["messages"]) == 1
+        traveller.shift(timedelta(minutes=1))
+        # A "1" the SMSC stamped before the hand-off: an ordinary check-in, not an answer.
+        _post(client, phone, "inbound", secret, {"messages": [
+            {"id": "m1", "from": number, "text": "1", "sent_timestamp": sent_before}]})  # fmt: skip
+        row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
+        assert row.option is None
+        _post(client, phone, "inbound", secret, {"messages": [
+            {"id": "m2", "from": number, "text": "1", "sent_at": clock.now().isoformat()},
+            {"id": "m2", "from": number, "text": "1", "sent_at": clock.now().isoformat()},
+        ]})  # fmt: skip
+    row.refresh_from_db()
+    assert (row.option, row.timing) == (1, Timing.COUNTED)
+    stored = InboundMessage.objects.filter(channel="android")
+    assert stored.count() == 2  # the repeated id is stored once
+    assert stored.filter(sent_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_poll_from_an_unknown_address_raises_a_gateway_warning_once(world: Any) -> None:
+    phone, secret = phones.add_phone(org=world.org, label="One")
+    client = Client()
+    _post(client, phone, "outbox", secret, address="10.0.0.5")
+    _post(client, phone, "outbox", secret, address="10.0.0.5")
+    assert not Alert.objects.filter(kind=AlertKind.GATEWAY_WARNING).exists()
+    _post(client, phone, "outbox", secret, address="203.0.113.9")
+    _post(client, phone, "outbox", secret, address="203.0.113.9")
+    assert Alert.objects.filter(kind=AlertKind.GATEWAY_WARNING).count() == 1
+
+
+class SimulatedPhone(threading.Thread):
+    """A phone on a thread: polls the live server's real endpoint, "sends" what it gets, reports
+    it delivered, and answers "1" with the SMSC time of its own clock."""
+
+    def __init__(self, base: str, phone: AndroidPhone, secret: str, expected: int) -> None:
+        super().__init__(daemon=True)
+        self.base, self.key, self.secret, self.expected = base, phone.key, secret, expected
+        self.sent: list[dict[str, Any]] = []
+        self.error: BaseException | None = None
+
+    def call(self, hook: str, data: Any) -> Any:
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.base}/messaging/android/{self.key}/{hook}",
+            data=json.dumps(data).encode(),
+            headers={"Authorization": f"Bearer {self.secret}",
+                     "Content-Type": "application/json"},
+            method="POST",
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return json.loads(answer.read())
+
+    def run(self) -> None:
+        try:
+            for _poll in range(200):
+                got = self.call("outbox", {})["messages"]
+                self.sent += got
+                if got:
+                    reports = [{"ref": m["ref"], "status": "delivered"} for m in got]
+                    self.call("status", {"reports": reports})
+                    answers = [
+                        {"id": f"in-{m['ref']}", "from": m["to"], "text": "1",
+                         "sent_at": datetime.now(UTC).isoformat()}
+                        for m in got
+                    ]  # fmt: skip
+                    self.call("inbound", {"messages": answers})
+                if len(self.sent) >= self.expected:
+                    return
+                threading.Event().wait(0.05)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            self.error = exc
+
+
+def test_simulated_phone_relays_a_roll_call_and_its_answers(
+    live_server: Any, live_world: Any
+) -> None:
+    org = live_world.org
+    _use_phones(org)
+    persons = _people(org, 12, "", "S")
+    phone, secret = phones.add_phone(org=org, label="Sim", per_minute=29)
+    # A generous bucket so the thread finishes quickly; pacing has its own test.
+    from salama.messaging.models import RateBucket
+
+    RateBucket.objects.filter(channel=phone.bucket).update(capacity=50, tokens=50,
+                                                          refill_per_second=50)  # fmt: skip
+    roll_call = rollcalls.open_roll_call(
+        org=org, question="Are you well?", target=rollcalls.Target(everyone=True),
+        deadline_at=clock.now() + timedelta(hours=1),
+    )  # fmt: skip
+    simulated = SimulatedPhone(live_server.url, phone, secret, expected=12)
+    simulated.start()
+    simulated.join(timeout=60)
+    assert simulated.error is None, simulated.error
+    assert len(simulated.sent) == 12
+    assert len({m["ref"] for m in simulated.sent}) == 12
+    deliveries = Delivery.objects.filter(channel="android")
+    assert deliveries.filter(state=DeliveryState.DELIVERED, handoffs=1).count() == 12
+    rows = RollCallRecipient.objects.filter(roll_call=roll_call)
+    assert rows.filter(option=1).count() == len(persons)
+    assert not rows.filter(timing="").exists()

@@ -226,6 +226,42 @@ def last_send_at(roll_call: RollCall) -> datetime | None:
     return last
 
 
+def preview(
+    *,
+    org: Organisation,
+    question: str,
+    target: Target,
+    is_safety: bool = True,
+    extra_options: Sequence[tuple[str, str]] = (),
+    resend_after_minutes: int = 0,
+    resend_max: int = 1,
+) -> dict[str, Any]:
+    """What a roll call would cost before it is launched: the composer's preview. Recipients,
+    the messages (one per contact point), segments, sends, cost, withheld, and the month's
+    budget (spent and what it would be after)."""
+    from salama.messaging import budget
+
+    options = build_options(is_safety=is_safety, extra=extra_options)
+    variants = render_variants(org, question.strip() or "?", options)
+    planned = plan_recipients(target_persons(org, target))
+    points = {p.point.pk: p.point for p in planned if p.point is not None}
+    resends = resend_max if resend_after_minutes else 0
+    body = max(variants.values(), key=lambda b: segments(b)[1])
+    result = estimate(org=org, points=list(points.values()), body=body, resends=resends)
+    result["recipients"] = len(planned)
+    result["withheld"] = sum(1 for p in planned if p.withheld)
+    monthly = budget.monthly_budget(org)
+    if monthly > 0:
+        spent = budget.spent(org)
+        result["budget"] = {
+            "monthly": round(monthly, 2),
+            "spent": round(spent, 2),
+            "after": round(spent + float(result["cost"]), 2),
+            "over": spent + float(result["cost"]) >= monthly,
+        }
+    return result
+
+
 # --- Opening ----------------------------------------------------------------------------------
 
 

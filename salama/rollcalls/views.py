@@ -2,6 +2,7 @@
 timing, closing; the field page's answer form; the duress form at enrolment."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -32,31 +33,50 @@ def _member(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined,no-any-return]
 
 
+def _target(data: dict[str, Any]) -> services.Target:
+    return services.Target(
+        everyone=data["everyone"],
+        teams=tuple(t.pk for t in data["teams"]),
+        areas=tuple(a.pk for a in data["areas"]),
+        facilities=tuple(f.pk for f in data["facilities"]),
+        persons=tuple(data["codenames"]),
+    )
+
+
 @roles(*COORDINATING)
 def index(request: HttpRequest) -> HttpResponse:
+    """The composer. "Preview" shows recipients x segments x sends = cost (and the month's
+    budget) before anything is sent; "Launch" opens the roll call."""
     org = _org(request)
     initial = {"question": texts.body_for(org, "rollcall_question", get_language() or "ar")}
     form = ComposerForm(request.POST or None, org=org, initial=initial)
     problems: list[str] = []
+    cost: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         problems = wire_problems(org, data["question"])
         confirmed = data["confirm"].strip().upper() == CONFIRM_WORD
-        if problems and not confirmed:
+        if request.POST.get("action") == "preview":
+            try:
+                cost = services.preview(
+                    org=org,
+                    question=data["question"],
+                    target=_target(data),
+                    is_safety=data["is_safety"],
+                    extra_options=data["extra_options"],
+                    resend_after_minutes=data["resend_after"],
+                    resend_max=data["resend_max"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+        elif problems and not confirmed:
             form.add_error("confirm", _("Type CONFIRM to send a text with these problems."))
         else:
-            target = services.Target(
-                everyone=data["everyone"],
-                teams=tuple(t.pk for t in data["teams"]),
-                areas=tuple(a.pk for a in data["areas"]),
-                facilities=tuple(f.pk for f in data["facilities"]),
-                persons=tuple(data["codenames"]),
-            )
             try:
                 roll_call = services.open_roll_call(
                     org=org,
                     question=data["question"],
-                    target=target,
+                    target=_target(data),
                     deadline_at=clock.now() + timedelta(minutes=data["minutes"]),
                     is_safety=data["is_safety"],
                     extra_options=data["extra_options"],
@@ -74,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "rollcalls/index.html",
-        {"form": form, "problems": problems, "roll_calls": rows},
+        {"form": form, "problems": problems, "roll_calls": rows, "cost": cost},
     )
 
 

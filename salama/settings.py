@@ -159,7 +159,7 @@ LOGIN_RATE_PER_ADDRESS = env_int("SALAMA_LOGIN_RATE_PER_ADDRESS", 20)
 LOGIN_RATE_PER_ACCOUNT = env_int("SALAMA_LOGIN_RATE_PER_ACCOUNT", 8)
 LOGIN_RATE_WINDOW = env_int("SALAMA_LOGIN_RATE_WINDOW", 900)
 
-# --- Second factor and session limits (docs/operations.md, "Logging in") ---------------------------
+# --- Second factor and session limits (docs/operations.md, "Logging in") -----------------
 # Roles that must pass a second factor (security key or passkey; an approved TOTP as fallback)
 # before any page; anyone who enrolled a factor is asked for it too.
 SECOND_FACTOR_ROLES = ("org_admin", "coordinator", "liaison")

@@ -55,9 +55,10 @@ browser:
 
 # Benchmarks (docs/benchmarks.md): a private PostgreSQL cluster under var/bench/, wrk on
 # 127.0.0.1; results in var/bench/results.json and docs/benchmarks.md. QUICK=1: a small run (CI).
+# FIELD=1: only the field roll calls through a simulated phone, in real time (about 15 minutes).
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
-	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(FIELD),--field)
 
 # Fault tests (docs/benchmarks.md): SIGKILLed web servers and workers, an immediate PostgreSQL
 # restart, under load, on a private cluster in var/faults/; exits non-zero on any loss.

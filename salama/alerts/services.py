@@ -555,11 +555,17 @@ def mark_phone_seized(
 
 @transaction.atomic
 def raise_routine(
-    *, org: Organisation, kind: str, template: str, avoid_channels: tuple[str, ...] = ()
+    *,
+    org: Organisation,
+    kind: str,
+    template: str,
+    avoid_channels: tuple[str, ...] = (),
+    priority: int = Priority.NORMAL,
 ) -> Alert:
     """Open a routine alert and tell the coordinators on duty (all of them when nobody is on
-    duty) with `template`, at normal priority, through any of their contact points whose
-    channel is not in `avoid_channels` (the gateway being warned about)."""
+    duty) with `template`, through any of their contact points whose channel is not in
+    `avoid_channels` (the gateway being warned about). Normal priority, except where the caller
+    says (the budget's cap notice must not be held by the cap it announces)."""
     from salama.alerts.routing import coordinators_now
     from salama.messaging.channels import channel_for
 
@@ -571,6 +577,6 @@ def raise_routine(
         points = recipient.points
         recipient.points = [p for p in points if channel_for(p, org) not in avoid_channels]
     notify(alert, [r for r in recipients if r.points], step=0, template=template,
-           priority=Priority.NORMAL)  # fmt: skip
+           priority=priority)  # fmt: skip
     audit.record("alert.raise", org_id=org.pk, obj=alert, detail={"kind": kind})
     return alert

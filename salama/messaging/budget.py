@@ -135,13 +135,22 @@ def check_budget(org: Organisation) -> int | None:
     if share is None:
         return None
     raised = None
-    for level, template in ((WARN_AT, "budget_warning"), (CAP_AT, "budget_cap")):
+    from salama.messaging.models import Priority
+
+    # The cap notice goes in the life-safety lane: the cap it announces holds normal texts.
+    levels = (
+        (WARN_AT, "budget_warning", Priority.NORMAL),
+        (CAP_AT, "budget_cap", Priority.LIFE_SAFETY),
+    )
+    for level, template, priority in levels:
         if share < level:
             continue
         try:
             with transaction.atomic():
                 notice = BudgetNotice.objects.create(org=org, month=month_key(org), level=level)
-                alert = raise_routine(org=org, kind=AlertKind.GATEWAY_WARNING, template=template)
+                alert = raise_routine(
+                    org=org, kind=AlertKind.GATEWAY_WARNING, template=template, priority=priority
+                )
                 BudgetNotice.objects.filter(pk=notice.pk).update(alert_id=alert.pk)
         except IntegrityError:
             continue  # raised already this month

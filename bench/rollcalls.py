@@ -79,7 +79,8 @@ def field_case(
             str(FIELD_PERSONS),
             phone.url,
             str(rate),
-            str(max(1.0, rate)),
+            # Burst: two seconds of the phone's rate (one text at 30 a minute), scaled with it.
+            str(max(1.0, 2 * rate)),
             str(sims),
         )
         worker = Worker(env, work / f"{slug}-worker.log")

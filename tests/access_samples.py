@@ -259,3 +259,29 @@ def _phone_id(world: Any) -> int:
 @sample("phone_key")
 def _phone_key(world: Any) -> str:
     return str(_phone(world).key)
+
+
+@sample("link_token")
+def _link_token(world: Any) -> str:
+    """A signed answer link of an open roll call, the organisation having turned links on."""
+    from datetime import timedelta
+
+    from salama.lib import clock
+    from salama.people.models import Person
+    from salama.people.services import add_contact_point
+    from salama.rollcalls.links import token_for
+    from salama.rollcalls.models import RollCallRecipient
+    from salama.rollcalls.services import Target, open_roll_call
+
+    org = world.org
+    org.settings["answer_links"] = True
+    org.save(update_fields=["settings"])
+    row = RollCallRecipient.objects.for_org(org).filter(person__codename="RCL").first()
+    if row is None:
+        person = Person.objects.create(org=org, codename="RCL", role="nurse")
+        add_contact_point(org=org, kind="sms", value="+963944700123", persons=[person])
+        roll_call = open_roll_call(org=org, question="Are you well?",
+                                   target=Target(persons=(person.pk,)),
+                                   deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
+        row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
+    return token_for(row)

@@ -163,3 +163,39 @@ def plan_for(alert: Alert) -> tuple[str, bool] | None:
         return None
     form = DuressForm.objects.for_org(alert.org_id).filter(person_id=link.person_id).first()
     return (str(form.plan) if form else "", link.is_drill)
+
+
+@transaction.atomic
+def save_settings(
+    *,
+    org: Organisation,
+    focal_points: list[Membership],
+    drill_mode: bool,
+    answer_links: bool,
+    monthly_budget: float,
+    by: Membership | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """The org admin's roll-call settings: the security focal points (memberships of this
+    organisation), drill mode (duress alerts are marked TEST), signed answer links in roll-call
+    texts, and the monthly text budget (0: none). Audited with ids only."""
+    if any(m.org_id != org.pk for m in focal_points):
+        raise RollCallError(_("Unknown member."))
+    if monthly_budget < 0:
+        raise RollCallError(_("The budget cannot be negative."))
+    locked = Organisation.objects.select_for_update().get(pk=org.pk)
+    locked.settings[FOCAL_POINTS] = sorted(m.pk for m in focal_points)
+    locked.settings["drill_mode"] = bool(drill_mode)
+    locked.settings["answer_links"] = bool(answer_links)
+    locked.settings["monthly_budget"] = float(monthly_budget)
+    locked.save(update_fields=["settings"])
+    org.settings = locked.settings
+    audit.record(
+        "rollcall.settings",
+        org_id=org.pk,
+        actor_id=by.user_id if by else None,
+        obj=org,
+        request=request,
+        detail={"focal_points": locked.settings[FOCAL_POINTS], "drill": bool(drill_mode),
+                "links": bool(answer_links)},
+    )  # fmt: skip

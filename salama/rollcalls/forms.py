@@ -86,3 +86,32 @@ class DuressFormForm(forms.Form):
     plan = forms.CharField(
         label=_("Response plan"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
+
+
+class SettingsForm(forms.Form):
+    focal_points = forms.ModelMultipleChoiceField(
+        label=_("Security focal points (told of every duress alert)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    drill_mode = forms.BooleanField(
+        label=_("Drill mode: duress alerts are marked TEST"), required=False
+    )
+    answer_links = forms.BooleanField(
+        label=_("Add a signed answer link to roll-call texts (a page that asks before it records)"),
+        required=False,
+    )
+    monthly_budget = forms.DecimalField(
+        label=_("Monthly text budget (0: none)"), min_value=0, decimal_places=2, initial=0
+    )
+
+    def __init__(self, *args: Any, org: Any, **kwargs: Any) -> None:
+        from salama.accounts.models import Membership
+
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.for_org(org).filter(is_active=True).select_related("user")
+        self.fields["focal_points"].queryset = members.order_by("user__username")  # type: ignore[attr-defined]
+        self.fields["focal_points"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda m: f"{m.user.get_username()} ({m.get_role_display()})"
+        )

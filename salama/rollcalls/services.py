@@ -370,6 +370,9 @@ def open_roll_call(
             for p in planned
         ]
     )
+    from salama.rollcalls.links import add_links
+
+    add_links(org, roll_call)
     audit.record(
         "rollcall.open",
         org_id=org.pk,

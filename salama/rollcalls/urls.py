@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:rollcall_number>/close", views.close, name="close"),
     path("<int:rollcall_number>/accept/<int:recipient_id>", views.accept, name="accept"),
     path("duress/<int:person_id>", views.duress_form, name="duress_form"),
+    path("settings", views.settings_page, name="settings"),
+    path("a/<str:link_token>", views.link_answer, name="link"),
 ]

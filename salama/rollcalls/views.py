@@ -12,14 +12,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salama.accounts.access import ALL_ROLES, COORDINATING, roles
+from salama.accounts.access import ALL_ROLES, COORDINATING, ORG_ADMIN_ONLY, public, roles
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
 from salama.messaging import texts
 from salama.messaging.wire import wire_problems
 from salama.people.models import Person
-from salama.rollcalls import duress, selectors, services
-from salama.rollcalls.forms import CONFIRM_WORD, AnswerForm, ComposerForm, DuressFormForm
+from salama.rollcalls import duress, links, selectors, services
+from salama.rollcalls.forms import (
+    CONFIRM_WORD,
+    AnswerForm,
+    ComposerForm,
+    DuressFormForm,
+    SettingsForm,
+)
 from salama.rollcalls.models import DuressForm, RollCall, RollCallRecipient
 
 ENROLLING = (*COORDINATING, "field_lead")
@@ -198,3 +204,48 @@ def duress_form(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(
         request, "rollcalls/duress.html", {"person": person, "form": form, "exists": exists}
     )
+
+
+@roles(*ORG_ADMIN_ONLY)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    org = _org(request)
+    initial = {
+        "focal_points": duress.focal_points(org),
+        "drill_mode": bool(org.setting("drill_mode", False)),
+        "answer_links": bool(org.setting("answer_links", False)),
+        "monthly_budget": org.setting("monthly_budget", 0) or 0,
+    }
+    form = SettingsForm(request.POST or None, org=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            duress.save_settings(
+                org=org,
+                focal_points=list(data["focal_points"]),
+                drill_mode=data["drill_mode"],
+                answer_links=data["answer_links"],
+                monthly_budget=float(data["monthly_budget"]),
+                by=_member(request),
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The settings are saved."))
+            return redirect("rollcalls:settings")
+    return render(request, "rollcalls/settings.html", {"form": form})
+
+
+@public
+def link_answer(request: HttpRequest, link_token: str) -> HttpResponse:
+    """A signed answer link: GET shows the options and nothing else; POST records the answer."""
+    recipient = links.recipient_for(link_token)
+    if recipient is None:
+        return render(request, "rollcalls/link.html", {"expired": True}, status=404)
+    choices = _choices(recipient.roll_call)
+    if request.method == "POST":
+        option = request.POST.get("option", "")
+        if option.isdigit() and int(option) in dict(choices):
+            services.credit_answer(recipient=recipient, option=int(option), via="link", timed=True)
+            return render(request, "rollcalls/link.html", {"done": True})
+    return render(request, "rollcalls/link.html", {"choices": choices})

@@ -8,6 +8,7 @@ STEPS = [
     "salama.demo.roster.load",
     "salama.demo.history.load",
     "salama.demo.alerts.load",
+    "salama.demo.rollcalls.load",
 ]
 
 

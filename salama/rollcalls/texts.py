@@ -53,9 +53,9 @@ define(
 define(
     TextSpec(
         "budget_warning",
-        _("Alert {alert}: 80% of this month's text budget is spent."),
+        _("Alert {alert}: 80 percent of this month's text budget is spent."),
         ("alert",),
-        _("The monthly budget is 80% spent (once a month)."),
+        _("The monthly budget is 80 percent spent (once a month)."),
         {"alert": "9999"},
     )
 )

@@ -89,7 +89,7 @@ class DuressFormForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    focal_points = forms.ModelMultipleChoiceField(
+    focal_points: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(  # type: ignore[type-arg]
         label=_("Security focal points (told of every duress alert)"),
         queryset=None,
         required=False,

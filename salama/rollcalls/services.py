@@ -200,9 +200,16 @@ def estimate(
     }
 
 
-def _channel_rate(name: str) -> float:
+def _channel_rate(name: str, org_id: int) -> float:
+    """Texts per second the channel sends now: its bucket's rate, or for Android phones the sum
+    of the paces of the organisation's active phones (each has its own bucket)."""
     from salama.messaging.buckets import bucket_for
 
+    if name == "android":
+        from salama.messaging.models import AndroidPhone
+
+        paces = AndroidPhone.objects.for_org(org_id).filter(is_active=True)
+        return max(0.01, sum(p.per_minute for p in paces) / 60)
     return max(0.01, bucket_for(name).refill_per_second)
 
 
@@ -221,7 +228,7 @@ def last_send_at(roll_call: RollCall) -> datetime | None:
             .filter(Q(priority__lt=Priority.BULK + 1) & Q(id__lte=top))
             .count()
         )
-        moment = now + timedelta(seconds=ahead / _channel_rate(name))
+        moment = now + timedelta(seconds=ahead / _channel_rate(name, roll_call.org_id))
         last = moment if last is None or moment > last else last
     return last
 

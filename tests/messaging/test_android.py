@@ -273,3 +273,19 @@ def test_simulated_phone_relays_a_roll_call_and_its_answers(
     rows = RollCallRecipient.objects.filter(roll_call=roll_call)
     assert rows.filter(option=1).count() == len(persons)
     assert not rows.filter(timing="").exists()
+
+
+@pytest.mark.django_db
+def test_last_send_estimate_uses_the_paces_of_the_phones(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    _people(org, 40, "", "G")
+    with time_machine.travel(START, tick=False):
+        phones.add_phone(org=org, label="One", per_minute=20)
+        phones.add_phone(org=org, label="Two", per_minute=10)
+        roll_call = rollcalls.open_roll_call(
+            org=org, question="Are you well?", target=rollcalls.Target(everyone=True),
+            deadline_at=clock.now() + timedelta(hours=1),
+        )  # fmt: skip
+        # 40 texts at 30 a minute together: the last one in about 80 seconds.
+        assert rollcalls.last_send_at(roll_call) == clock.now() + timedelta(seconds=80)

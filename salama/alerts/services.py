@@ -491,7 +491,12 @@ def on_checkin(*, checkin: object, person: Person) -> Alert | None:
         alert = raise_life_safety(
             org=org, kind=kind, person=person, checkin=checkin, contact_point=point
         )
-    if checkin.counts_as_heard and not person.is_overdue:
+    # lock_person tells whether an escalation is open: most check-ins need no statement here.
+    if (
+        checkin.counts_as_heard
+        and not person.is_overdue
+        and getattr(person, "has_open_escalation", True)
+    ):
         Escalation.objects.filter(person_id=person.pk, closed_at=None).update(
             closed_at=clock.now(), closed_by_checkin_id=checkin.pk
         )

@@ -93,17 +93,22 @@ def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
 
 
 def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
+    """Call inside a transaction: a check-in for oneself locks the caller's own person in the
+    statement that finds it."""
     org = _org(request)
-    own = Person.objects.for_org(org).filter(membership=_member(request)).first()
+    mine = Person.objects.for_org(org).filter(membership=_member(request))
+    locked = not payload.codename
     if payload.codename:
+        own = mine.first()
         person = (
             Person.objects.for_org(org).filter(codename__iexact=payload.codename.strip()).first()
         )
         if person is None:
             raise HttpError(404, _("Unknown codename."))
-    elif own is None:
-        raise HttpError(422, _("Your account is not linked to a person: give a codename."))
     else:
+        own = services.lock_person(mine)
+        if own is None:
+            raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own
     area = None
     if payload.area_id is not None:
@@ -120,6 +125,7 @@ def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
             note=payload.note[:500],
             area=area,
             recorded_by=_member(request),
+            locked=locked,
         )
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
@@ -147,18 +153,18 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     org = _org(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        checkin = _record(request, payload)
+        with transaction.atomic():
+            checkin = _record(request, payload)
         return _json(201, json.dumps(_checkin_out(checkin), default=str))
     if len(key) > KEY_MAX:
         raise HttpError(422, _("The Idempotency-Key is too long."))
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
     body_hash = hashlib.sha256(canonical.encode()).hexdigest()
-    if IdempotencyKey.objects.for_org(org).filter(user=request.user, key=key).exists():
-        return _replay(org, request, key, body_hash)
     try:
         with transaction.atomic():
-            # Claim the key first: a concurrent duplicate waits here on the unique index, then
-            # fails and replays this answer once it is committed.
+            # Claim the key first, without looking for it (a replay is the rare case): a used
+            # key fails here on the unique index before anything is recorded, and a concurrent
+            # duplicate waits here, then fails and replays this answer once it is committed.
             row = IdempotencyKey.objects.for_org(org).create(
                 org=org,
                 user=cast(User, request.user),
@@ -170,10 +176,11 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
             text = json.dumps(_checkin_out(checkin), default=str)
             row.response = text
             row.save(update_fields=["response"])
-    except IntegrityError:
-        if not IdempotencyKey.objects.for_org(org).filter(user=request.user, key=key).exists():
-            raise
-        return _replay(org, request, key, body_hash)
+    except IntegrityError as error:
+        try:
+            return _replay(org, request, key, body_hash)
+        except IdempotencyKey.DoesNotExist:
+            raise error from None  # not the key: another constraint failed
     return _json(201, text)
 
 

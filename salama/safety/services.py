@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Upper
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -64,7 +65,6 @@ def _deadline_fields(person: Person, now: datetime) -> list[str]:
     return ["next_due_at", "is_overdue"]
 
 
-@transaction.atomic
 def record_checkin(
     *,
     person: Person,
@@ -80,6 +80,7 @@ def record_checkin(
     area: Area | None = None,
     contact_point: ContactPoint | None = None,
     contact_only: bool = False,
+    locked: bool = False,
 ) -> CheckIn:
     """Store one check-in and apply it to the person's current state, atomically.
 
@@ -94,6 +95,10 @@ def record_checkin(
     7. ``contact_only`` (the text channel, for an unshared phone of a person under a DETAINED,
        MISSING or KILLED decision: it may be in other hands): kept, and recorded only as
        contact since the decision; the state, heard-from and deadlines stay.
+
+    ``locked``: the caller has already locked ``person`` with `lock_person` in its own
+    transaction and lets any error roll that transaction back (the API): no second lock and no
+    savepoint, two round trips fewer on the busiest path.
     """
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
@@ -101,61 +106,82 @@ def record_checkin(
         raise ValidationError(_("Unknown basis."))
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel."))
-    now = clock.now()
-    person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
-    received_at = received_at or now
-    effective_at, flagged = effective_time(device_at, received_at)
-    compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
-    checkin = CheckIn.objects.create(
-        org_id=person.org_id,
-        person=person,
-        status=status,
-        basis=basis,
-        channel=channel,
-        note=note.strip(),
-        source=source.strip(),
-        heard_at=heard_at,
-        device_at=device_at,
-        received_at=received_at,
-        effective_at=effective_at,
-        is_time_flagged=flagged,
-        counts_as_heard=basis in HEARD_BASES and not compromised and not contact_only,
-        recorded_by=recorded_by,
-        contact_point=contact_point,
-        area=area,
+    with transaction.atomic(savepoint=not locked):
+        now = clock.now()
+        if not locked:
+            found = lock_person(Person.objects.filter(pk=person.pk))
+            if found is None:
+                raise Person.DoesNotExist
+            person = found
+        received_at = received_at or now
+        effective_at, flagged = effective_time(device_at, received_at)
+        compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
+        checkin = CheckIn.objects.create(
+            org_id=person.org_id,
+            person=person,
+            status=status,
+            basis=basis,
+            channel=channel,
+            note=note.strip(),
+            source=source.strip(),
+            heard_at=heard_at,
+            device_at=device_at,
+            received_at=received_at,
+            effective_at=effective_at,
+            is_time_flagged=flagged,
+            counts_as_heard=basis in HEARD_BASES and not compromised and not contact_only,
+            recorded_by=recorded_by,
+            contact_point=contact_point,
+            area=area,
+        )
+        if compromised:
+            _alerts_on_checkin(checkin, person)
+            return checkin
+        if contact_only:
+            since = person.contact_since_decision_at
+            after = person.decision_at is not None and effective_at > person.decision_at
+            if after and (since is None or effective_at > since):
+                person.contact_since_decision_at = effective_at
+                person.save(update_fields=["contact_since_decision_at"])
+            _alerts_on_checkin(checkin, person)
+            return checkin
+        changed: list[str] = []
+        if _is_newer(checkin, person):
+            person.state, person.state_basis = status, basis
+            person.state_at, person.state_checkin_id = effective_at, checkin.pk
+            changed += ["state", "state_basis", "state_at", "state_checkin_id"]
+            if area is not None and person.area_id != area.pk:
+                person.area = area
+                changed.append("area")
+        if person.decision and person.decision_at and effective_at > person.decision_at:
+            since = person.contact_since_decision_at
+            if since is None or effective_at > since:
+                person.contact_since_decision_at = effective_at
+                changed.append("contact_since_decision_at")
+        if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
+            person.heard_at = effective_at
+            changed.append("heard_at")
+            changed += _deadline_fields(person, now)
+        if changed:
+            person.save(update_fields=changed)
+        _alerts_on_checkin(checkin, person)
+        return checkin
+
+
+def lock_person(persons: "QuerySet[Person]") -> Person | None:
+    """The first of `persons`, its row locked for the rest of the transaction (that row only:
+    locking the joined organisation too would queue every check-in of the organisation behind
+    one another), with its organisation and `has_open_escalation` (so a check-in closes an
+    escalation only when there is one)."""
+    from salama.alerts.models import Escalation
+
+    open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
+    return (
+        persons.select_for_update(of=("self",))
+        .select_related("org")
+        .annotate(has_open_escalation=Exists(open_escalation))
+        .first()
     )
-    if compromised:
-        _alerts_on_checkin(checkin, person)
-        return checkin
-    if contact_only:
-        since = person.contact_since_decision_at
-        after = person.decision_at is not None and effective_at > person.decision_at
-        if after and (since is None or effective_at > since):
-            person.contact_since_decision_at = effective_at
-            person.save(update_fields=["contact_since_decision_at"])
-        _alerts_on_checkin(checkin, person)
-        return checkin
-    changed: list[str] = []
-    if _is_newer(checkin, person):
-        person.state, person.state_basis = status, basis
-        person.state_at, person.state_checkin_id = effective_at, checkin.pk
-        changed += ["state", "state_basis", "state_at", "state_checkin_id"]
-        if area is not None and person.area_id != area.pk:
-            person.area = area
-            changed.append("area")
-    if person.decision and person.decision_at and effective_at > person.decision_at:
-        since = person.contact_since_decision_at
-        if since is None or effective_at > since:
-            person.contact_since_decision_at = effective_at
-            changed.append("contact_since_decision_at")
-    if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
-        person.heard_at = effective_at
-        changed.append("heard_at")
-        changed += _deadline_fields(person, now)
-    if changed:
-        person.save(update_fields=changed)
-    _alerts_on_checkin(checkin, person)
-    return checkin
 
 
 def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:

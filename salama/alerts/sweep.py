@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -45,9 +45,10 @@ from salama.alerts.services import new_alert
 from salama.lib import clock
 from salama.messaging.models import Priority
 from salama.messaging.outbox import language_for, queue_message
-from salama.people.models import Area, ContactKind, Person, RiskLevel, TeamLead
+from salama.people.models import Area, ContactKind, ContactPoint, Person, RiskLevel, TeamLead
+from salama.safety.models import Heightened
 from salama.safety.periods import heightened_applies
-from salama.safety.services import mark_overdue, overdue_people
+from salama.safety.services import active_heightened, mark_overdue_batch
 
 DEFAULT_OUTAGE_SHARE = 0.3
 DEFAULT_OUTAGE_MIN_PEOPLE = 5
@@ -62,35 +63,42 @@ def window() -> timedelta:
 # --- 1, 2: flip and open ------------------------------------------------------------------------
 
 
-def open_escalation(person: Person, now: datetime) -> Escalation | None:
-    outage = (
-        OutageWindow.objects.filter(org_id=person.org_id, area_id=person.area_id, until__gt=now)
-        .order_by("-until")
-        .first()
-        if person.area_id
-        else None
-    )
-    try:
-        with transaction.atomic():
-            return Escalation.objects.create(
-                org_id=person.org_id,
-                person=person,
+def open_escalations(persons: list[Person], now: datetime) -> None:
+    """One Escalation for each of these newly overdue persons (none where one is open: the
+    partial unique constraint), each waiting on its area's outage window if one is open: two
+    statements whatever the number of persons."""
+    areas = {p.area_id for p in persons if p.area_id}
+    outages: dict[tuple[int, int], OutageWindow] = {}
+    if areas:
+        windows = OutageWindow.objects.filter(
+            org_id__in={p.org_id for p in persons}, area_id__in=areas, until__gt=now
+        )
+        for outage in windows.order_by("until", "pk"):  # the latest-ending window wins
+            outages[(outage.org_id, outage.area_id)] = outage
+    Escalation.objects.bulk_create(
+        [
+            Escalation(
+                org_id=p.org_id,
+                person=p,
                 opened_at=now,
-                due_at=person.next_due_at,
-                outage=outage,
+                due_at=p.next_due_at,
+                outage=outages.get((p.org_id, p.area_id)) if p.area_id else None,
             )
-    except IntegrityError:
-        return None  # one is open already
+            for p in persons
+        ],
+        ignore_conflicts=True,  # one is open already
+    )
 
 
 def flip_overdue(now: datetime, limit: int = 500) -> set[int]:
-    """Returns the ids of organisations where someone went overdue."""
-    orgs: set[int] = set()
-    for person in overdue_people(None, now)[:limit]:
-        if mark_overdue(person=person, now=now):
-            open_escalation(person, now)
-            orgs.add(person.org_id)
-    return orgs
+    """Returns the ids of organisations where someone went overdue. The flip and the
+    escalations commit together: a crash between them must not leave someone overdue whom no
+    escalation will ever follow (the flip happens once)."""
+    with transaction.atomic():
+        flipped = mark_overdue_batch(now=now, limit=limit)
+        if flipped:
+            open_escalations(flipped, now)
+    return {p.org_id for p in flipped}
 
 
 def close_ended(now: datetime) -> int:
@@ -129,12 +137,23 @@ def detect_outages(org: Organisation, now: datetime) -> list[Alert]:
         .values("person__area")
         .annotate(n=Count("pk"))
     )
+    silent_by_area = {row["person__area"]: row["n"] for row in recent}
+    totals = (
+        dict(
+            Person.objects.filter(
+                org=org, area_id__in=silent_by_area, is_active=True, next_due_at__isnull=False
+            )
+            .values("area_id")
+            .annotate(n=Count("pk"))
+            .values_list("area_id", "n")
+            .order_by()
+        )
+        if silent_by_area
+        else {}
+    )
     opened = []
-    for row in recent:
-        area_id, silent = row["person__area"], row["n"]
-        total = Person.objects.filter(
-            org=org, area_id=area_id, is_active=True, next_due_at__isnull=False
-        ).count()
+    for area_id, silent in silent_by_area.items():
+        total = totals.get(area_id, 0)
         if total < minimum or silent < share * total:
             continue
         alert = _open_outage(org, area_id, now, hold)
@@ -176,42 +195,84 @@ def _attach_to_outages(org: Organisation, now: datetime) -> None:
 # --- 4: reminders -------------------------------------------------------------------------------
 
 
-def reminders_allowed(person: Person) -> bool:
+def reminders_allowed(person: Person, modes: list[Heightened] | None = None) -> bool:
+    """`modes`: the organisation's active heightened modes (salama.safety.services.
+    active_heightened), when the caller has them already; else they are looked up."""
     org = person.org
     if not org.setting("overdue_reminders", True):
         return False
     high_risk = person.area is not None and person.area.risk in HIGH_RISK
     if high_risk and not org.setting("overdue_reminders_high_risk", False):
         return False
-    heightened = heightened_applies(person)
+    if modes is None:
+        heightened = heightened_applies(person)
+    else:
+        heightened = any(_covers(mode, person) for mode in modes)
     return not heightened or bool(org.setting("overdue_reminders_heightened", False))
 
 
+def _covers(mode: Heightened, person: Person) -> bool:
+    """As salama.safety.periods.heightened_applies: a mode with no areas covers everyone."""
+    areas = {area.pk for area in mode.areas.all()}
+    return not areas or person.area_id in areas
+
+
+def _claim_reminders(org: Organisation, now: datetime, limit: int = 500) -> list[int]:
+    """Mark up to `limit` counted escalations as reminded with one conditional UPDATE …
+    RETURNING: the ids this call claimed (of two sweeps at once, one reminds each)."""
+    pending = list(
+        counted(org.pk, now).filter(reminded_at=None).values_list("pk", flat=True)[:limit]
+    )
+    if not pending:
+        return []
+    table = connection.ops.quote_name(Escalation._meta.db_table)
+    marks = ", ".join(["%s"] * len(pending))
+    sql = (
+        f"UPDATE {table} SET reminded_at = %s "  # noqa: S608 - ids and names, no input
+        f"WHERE reminded_at IS NULL AND id IN ({marks}) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *pending])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def send_reminders(org: Organisation, now: datetime) -> int:
+    """Remind the silent persons newly counted: a fixed number of statements for any number
+    of them (one claim, one load, the heightened modes, one lookup of their phones), plus the
+    texts themselves."""
+    claimed = _claim_reminders(org, now)
+    if not claimed:
+        return 0
+    escalations = list(
+        Escalation.objects.filter(pk__in=claimed)
+        .select_related("person__area", "person__org")
+        .order_by("pk")
+    )
+    modes = active_heightened(org)
+    reminded = {e.person_id: e for e in escalations if reminders_allowed(e.person, modes)}
+    if not reminded:
+        return 0
+    links = (
+        ContactPoint.persons.through.objects.filter(
+            person_id__in=reminded,
+            contactpoint__kind=ContactKind.SMS,
+            contactpoint__is_shared=False,
+        )
+        .select_related("contactpoint")
+        .order_by("person_id", "contactpoint_id")
+    )
     sent = 0
-    for escalation in (
-        counted(org.pk, now)
-        .filter(reminded_at=None)
-        .select_related("person__area", "person__org")[:500]
-    ):
-        person = escalation.person
-        if not Escalation.objects.filter(pk=escalation.pk, reminded_at=None).update(
-            reminded_at=now
-        ):
-            continue
-        if not reminders_allowed(person):
-            continue
-        for point in person.contact_points.filter(kind=ContactKind.SMS, is_shared=False):
-            queue_message(
-                org=org,
-                contact_point=point,
-                template="reminder",
-                context={},
-                priority=Priority.NORMAL,
-                reason="reminder",
-                cause_ids={"escalation": escalation.pk},
-            )
-            sent += 1
+    for link in links:
+        queue_message(
+            org=org,
+            contact_point=link.contactpoint,
+            template="reminder",
+            context={},
+            priority=Priority.NORMAL,
+            reason="reminder",
+            cause_ids={"escalation": reminded[link.person_id].pk},
+        )
+        sent += 1
     return sent
 
 
@@ -225,10 +286,15 @@ class Scope:
     outages: bool  # coordinators hear of outage alerts
 
 
-def digest_scopes(org: Organisation, now: datetime) -> list[Scope]:
+def digest_scopes(org: Organisation, now: datetime, waiting: set[str] | None = None) -> list[Scope]:
+    """`waiting`: recipient keys whose window is still closed; their contact points are not
+    even looked up (most ticks fall inside every recipient's window)."""
+    waiting = waiting or set()
     base = counted(org.pk, now)
     scopes: list[Scope] = []
     for membership in duty_or_all(org, now):
+        if f"m:{membership.pk}" in waiting:
+            continue
         recipient = for_membership(membership)
         if recipient is not None:
             scopes.append(Scope(recipient, base, outages=True))
@@ -236,7 +302,8 @@ def digest_scopes(org: Organisation, now: datetime) -> list[Scope]:
     leads: dict[int, set[int]] = {}
     for link in TeamLead.objects.filter(org=org, team_id__in=team_ids):
         leads.setdefault(link.person_id, set()).add(link.team_id)
-    for lead in Person.objects.filter(pk__in=leads).select_related("org"):
+    open_leads = [pk for pk in leads if f"p:{pk}" not in waiting]
+    for lead in Person.objects.filter(pk__in=open_leads).select_related("org"):
         recipient = for_person(lead, "lead")
         if recipient is None:
             continue
@@ -273,6 +340,12 @@ def _claim_window(org: Organisation, key: str, now: datetime) -> bool:
             last_sent_at=now
         )
     )
+
+
+def _waiting(org: Organisation, now: datetime) -> set[str]:
+    """The recipients told within the current window: one statement for all of them."""
+    recent = DigestState.objects.filter(org=org, last_sent_at__gt=now - window())
+    return set(recent.values_list("recipient", flat=True))
 
 
 def _last_sent(org: Organisation, key: str) -> datetime | None:
@@ -399,6 +472,6 @@ def sweep_overdue() -> bool:
     for org in Organisation.objects.filter(pk__in=org_ids, is_active=True):
         did = bool(detect_outages(org, now)) or did
         did = bool(send_reminders(org, now)) or did
-        for scope in digest_scopes(org, now):
+        for scope in digest_scopes(org, now, waiting=_waiting(org, now)):
             did = send_digest(org, scope, now) or did
     return did

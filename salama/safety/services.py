@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Upper
 from django.http import HttpRequest
@@ -424,6 +424,28 @@ def mark_overdue(*, person: Person, now: datetime | None = None) -> bool:
             pk=person.pk, is_active=True, is_overdue=False, next_due_at__lt=now
         ).update(is_overdue=True)
     )
+
+
+def mark_overdue_batch(*, now: datetime | None = None, limit: int = 500) -> list[Person]:
+    """Flip the active persons past their deadline (earliest first, at most `limit`) to overdue
+    with ONE conditional `UPDATE … RETURNING id`, and return those this call flipped (id,
+    org_id, area_id and next_due_at loaded). The condition is checked again on each row as it is
+    updated, so of two sweeps at once only one flips a person, as with `mark_overdue`."""
+    now = now or clock.now()
+    table = connection.ops.quote_name(Person._meta.db_table)
+    due = "is_active AND NOT is_overdue AND next_due_at IS NOT NULL AND next_due_at < %s"
+    at = connection.ops.adapt_datetimefield_value(now)
+    sql = (
+        f"UPDATE {table} SET is_overdue = %s WHERE {due} AND id IN "  # noqa: S608 - no input
+        f"(SELECT id FROM {table} WHERE {due} ORDER BY next_due_at LIMIT %s) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, at, at, int(limit)])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    fields = ("id", "org", "area", "next_due_at")
+    return list(Person.objects.filter(pk__in=ids).only(*fields).order_by("next_due_at", "pk"))
 
 
 # --- Proxy and relayed check-ins --------------------------------------------------------------

@@ -29,6 +29,7 @@ class AlertKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     POSSIBLE_OUTAGE = "possible_outage", _("Possible outage")
     GATEWAY_WARNING = "gateway_warning", _("Gateway warning")
+    REVEAL_WATCH = "reveal_watch", _("Many reveals by one user")
 
 
 LIFE_SAFETY_KINDS = frozenset(

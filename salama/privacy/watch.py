@@ -14,7 +14,7 @@ from django.db.models import Count
 from salama.accounts import audit
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import AuditEvent, Membership, Organisation
-from salama.alerts.models import Alert, AlertNotification
+from salama.alerts.models import Alert, AlertKind, AlertNotification
 from salama.alerts.routing import for_membership
 from salama.alerts.services import new_alert
 from salama.lib import clock
@@ -25,7 +25,7 @@ from salama.privacy.models import RevealWatch
 
 REVEAL_ACTION = "reveal"
 WINDOW = timedelta(hours=1)
-ALERT_KIND = "reveal_watch"
+ALERT_KIND = AlertKind.REVEAL_WATCH
 
 
 def reveals_in_window(now: datetime) -> list[tuple[int, int, int]]:

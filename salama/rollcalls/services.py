@@ -643,6 +643,8 @@ def answer_from_text(ctx: Context) -> Outcome | None:
             return None
     else:
         persons = ctx.persons[:1]
+        if not persons:
+            return None  # a number of no person (a coordinator's): not a roll-call answer
         if parsed.codenames and option == 1:
             return None  # a lead's "1 K12 K14" is a proxy check-in
     credited: list[tuple[Person, RollCallRecipient]] = []

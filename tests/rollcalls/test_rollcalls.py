@@ -204,3 +204,10 @@ def test_roll_call_to_200_reaches_everyone_once_and_counts_every_answer_once(
         assert run_rollcalls()
         roll_call.refresh_from_db()
         assert roll_call.state == "closed"
+
+
+def test_a_digit_from_a_coordinators_number_is_not_a_roll_call_answer(roster: Roster) -> None:
+    row, result = receive(org=roster.org, channel="http_json", sender=NUMBERS["coordinator"],
+                          body="1", gateway_ref="coord1")  # fmt: skip
+    row.refresh_from_db()
+    assert result is not None and row.state != "failed", row.last_error

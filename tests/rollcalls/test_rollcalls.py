@@ -211,3 +211,50 @@ def test_a_digit_from_a_coordinators_number_is_not_a_roll_call_answer(roster: Ro
                           body="1", gateway_ref="coord1")  # fmt: skip
     row.refresh_from_db()
     assert result is not None and row.state != "failed", row.last_error
+
+
+def _next_day_of_outbox(roster: Roster) -> dict[str, Any]:
+    """The duress scenario's observable traffic: replies, what non-coordinators see (pages and
+    API), and every message queued in the next 24 hours to anyone but the coordinators (the duty
+    coordinator and focal points are the only ones a duress check-in may tell)."""
+    from salama.alerts.services import escalate_alerts
+    from salama.alerts.sweep import sweep_overdue
+
+    with time_machine.travel(START, tick=False) as traveller:
+        receive(org=roster.org, channel="http_json", sender=NUMBERS["k1"], body="tamam",
+                gateway_ref="dur", sent_at=clock.now())  # fmt: skip
+        for _quarter in range(24 * 4):
+            traveller.shift(timedelta(minutes=15))
+            sweep_overdue()
+            escalate_alerts()
+            run_rollcalls()
+            _drain(traveller)
+        coordinating = Membership.objects.filter(role__in=["coordinator", "org_admin"])
+        return {
+            "traffic": sorted(
+                (m.contact_point_id or 0, m.template, str(m.body))
+                for m in Message.objects.exclude(contact_point__membership__in=coordinating)
+            ),
+            "handed_off": sorted(
+                (d.message.contact_point_id or 0, d.state)
+                for d in Delivery.objects.exclude(
+                    message__contact_point__membership__in=coordinating
+                ).select_related("message")
+            ),
+        }
+
+
+def test_duress_gives_the_same_next_24_hours_of_outbox_to_everyone_but_coordinators(
+    roster: Roster,
+) -> None:
+    try:
+        with transaction.atomic():
+            normal = _next_day_of_outbox(roster)
+            raise Rollback
+    except Rollback:
+        pass
+    duress.agree_duress(person=roster.k1, word="tamam", plan="Call the lawyer")
+    coerced = _next_day_of_outbox(roster)
+    assert Alert.objects.filter(kind=AlertKind.DURESS, person=roster.k1).exists()
+    assert normal["traffic"], "the scenario sends nothing: it would prove nothing"
+    assert coerced == normal

@@ -21,4 +21,16 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "role": membership.role if membership else None,
         "other_memberships": others,
         "demo_mode": settings.DEMO,
+        "show_nav": _passed_second_factor(request),
     }
+
+
+def _passed_second_factor(request: HttpRequest) -> bool:
+    """The main navigation only once the second factor is passed (or none is needed): before
+    that every link would only lead back to the second-factor page."""
+    from salama.accounts import factors
+
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return factors.is_verified(request) or not factors.requires_second_factor(user)

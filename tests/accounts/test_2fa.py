@@ -271,3 +271,12 @@ def test_second_factor_pages_keep_the_strict_csp(world: Any) -> None:
         assert_strict_csp(response, path)
         body = response.content.decode()
         assert "<script>" not in body and " style=" not in body and "hx-on" not in body, path
+
+
+def test_the_main_navigation_waits_for_the_second_factor(world: Any) -> None:
+    client = Client()
+    client.force_login(world.users["coordinator"])  # password only, no second factor yet
+    page = client.get("/accounts/verify/").content.decode()
+    assert 'class="mainnav"' not in page
+    verified = client_for(world.users["coordinator"]).get("/", follow=True).content.decode()
+    assert 'class="mainnav"' in verified

@@ -5,7 +5,8 @@ Django is configured by the environment; each command prints one JSON line.
     python -m bench.b2db org SLUG PERSONS BASE_URL RATE CAPACITY [OPERATORS]
     python -m bench.b2db open SLUG                      open a safety roll call to everyone
     python -m bench.b2db outcome SLUG NUMBER            hand-offs and states of roll call NUMBER
-    python -m bench.b2db bulk SLUG COUNT                queue COUNT bulk deliveries (SQL)
+    python -m bench.b2db phone SLUG PER_MINUTE [OPERATOR] add an Android phone, SMS through phones
+    python -m bench.b2db bulk SLUG COUNT [CHANNEL]      queue COUNT bulk deliveries (SQL)
     python -m bench.b2db urgent SLUG COUNT SPREAD_S     life-safety messages over SPREAD_S s
     python -m bench.b2db reset SLUG                     drop every roll call and message
 """
@@ -200,9 +201,27 @@ def handoff_times(slug: str, reason: str) -> list[float]:
     return sorted(t.timestamp() for t in rows.values_list("handed_off_at", flat=True))
 
 
-def queue_bulk(slug: str, count: int) -> dict[str, Any]:
-    """COUNT bulk deliveries on the JSON gateway, written by the database (INSERT ... SELECT
-    from one sealed message): a send already draining when the measurement starts."""
+def add_android_phone(slug: str, per_minute: int, operator: str = "") -> dict[str, Any]:
+    """An Android phone for the organisation (salama.messaging.phones.add_phone, as the phones
+    page adds one: its secret returned once), and the organisation's SMS sent through its
+    phones (the page's "Send the organisation's texts through these phones")."""
+    from salama.accounts.models import Organisation
+    from salama.messaging import phones
+    from salama.messaging.channels import android
+
+    org = Organisation.objects.get(slug=slug)
+    phone, secret = phones.add_phone(
+        org=org, label="Bench phone", operator=operator, per_minute=per_minute
+    )
+    org.settings["sms_channel"] = android.NAME
+    org.save(update_fields=["settings"])
+    return {"key": phone.key, "secret": secret, "bucket": phone.bucket, "per_minute": per_minute}
+
+
+def queue_bulk(slug: str, count: int, channel: str = "http_json") -> dict[str, Any]:
+    """COUNT bulk deliveries on CHANNEL (the JSON gateway unless told), written by the database
+    (INSERT ... SELECT from one sealed message): a send already draining when the measurement
+    starts."""
     from django.db import connection, transaction
 
     from salama.accounts.models import Organisation
@@ -245,11 +264,11 @@ def queue_bulk(slug: str, count: int) -> dict[str, Any]:
                     (org_id, message_id, channel, priority, state, attempts, next_attempt_at,
                      our_ref, provider_ref, last_error, handoffs, is_released, created_at,
                      updated_at)
-                SELECT org_id, id, 'http_json', priority, 'queued', 0, %s,
+                SELECT org_id, id, %s, priority, 'queued', 0, %s,
                        substr(md5(random()::text || id::text), 1, 24), '', '', 0, false, %s, %s
                 FROM messaging_message WHERE reason = 'bench-bulk' AND org_id = %s
                 """,
-                [now, now, now, org.pk],
+                [channel, now, now, now, org.pk],
             )
     return {"queued": count, "seconds": round(time.monotonic() - started, 1)}
 
@@ -257,7 +276,8 @@ def queue_bulk(slug: str, count: int) -> dict[str, Any]:
 def urgent(slug: str, count: int, spread: float) -> dict[str, Any]:
     """COUNT life-safety messages, queued through queue_message at random moments over
     SPREAD_S seconds; then waits for their hand-offs and returns each wait (creation to
-    hand-off, seconds)."""
+    hand-off, seconds), and each one's reference with its creation time (Unix seconds), for a
+    gateway that records when it received the text."""
     from django.db import transaction
 
     from salama.accounts.models import Organisation
@@ -289,13 +309,22 @@ def urgent(slug: str, count: int, spread: float) -> dict[str, Any]:
         if not left:
             break
         time.sleep(0.5)
-    waits = [
-        (d.handed_off_at - d.message.created_at).total_seconds()
-        for d in Delivery.objects.filter(message_id__in=ids, handed_off_at__isnull=False)
+    rows = list(
+        Delivery.objects.filter(message_id__in=ids)
         .select_related("message")
-        .only("handed_off_at", "message__created_at")
+        .only("handed_off_at", "our_ref", "channel", "message__created_at")
+    )
+    waits = [
+        (d.handed_off_at - d.message.created_at).total_seconds() for d in rows if d.handed_off_at
     ]
-    return {"queued": len(ids), "handed_off": len(waits), "waits": sorted(waits)}
+    created = {d.our_ref: d.message.created_at.timestamp() for d in rows}
+    return {
+        "queued": len(ids),
+        "handed_off": len(waits),
+        "waits": sorted(waits),
+        "created": created,
+        "channels": sorted({d.channel for d in rows}),
+    }
 
 
 def reset(slug: str) -> dict[str, Any]:
@@ -335,8 +364,10 @@ def main() -> None:
         result = outcome(args[0], int(args[1]))
     elif command == "handoffs":
         result = handoff_times(args[0], args[1])
+    elif command == "phone":
+        result = add_android_phone(args[0], int(args[1]), args[2] if len(args) > 2 else "")
     elif command == "bulk":
-        result = queue_bulk(args[0], int(args[1]))
+        result = queue_bulk(args[0], int(args[1]), *args[2:3])
     elif command == "urgent":
         result = urgent(args[0], int(args[1]), float(args[2]))
     elif command == "reset":

@@ -3,6 +3,8 @@ at send time) and by routing (the alerts engineer skips an unreachable lead)."""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
+
 from salama.messaging.models import SuppressionReason
 from salama.people.models import ContactPoint, ContactState, DecisionKind, Person
 
@@ -32,6 +34,20 @@ def unreachable_reason(contact_point: ContactPoint) -> tuple[str, str] | None:
             if person.decision in SILENCING_DECISIONS:
                 return SuppressionReason.DECISION, person.decision
     return None
+
+
+def reachable_points_q() -> Q:
+    """``unreachable_reason(point) is None`` as a filter on ContactPoint, for set-based sends
+    (a roll call's snapshot): the same rule, run by the database."""
+    silenced = SILENCING_DECISIONS
+    held_by_silenced = Exists(
+        Person.objects.filter(contact_points=OuterRef("pk"), decision__in=silenced)
+    ) | Exists(
+        Person.objects.filter(membership_id=OuterRef("membership_id"), decision__in=silenced)
+    )
+    return ~Q(state__in=[ContactState.COMPROMISED, ContactState.SUSPENDED]) & (
+        Q(is_shared=True) | ~held_by_silenced
+    )
 
 
 def is_reachable(contact_point: ContactPoint) -> bool:

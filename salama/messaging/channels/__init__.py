@@ -42,8 +42,13 @@ def default_for_kind(kind: str) -> str:
 
 def channel_for(contact_point: ContactPoint, org: Organisation | None = None) -> str:
     """The channel name a message to `contact_point` is queued on."""
-    org = org or contact_point.org
-    chosen = org.setting(f"{contact_point.kind}_channel")
-    if chosen and chosen in REGISTRY and contact_point.kind in REGISTRY[chosen].kinds:
+    return channel_for_kind(contact_point.kind, org or contact_point.org)
+
+
+def channel_for_kind(kind: str, org: Organisation) -> str:
+    """The channel an organisation's messages to contact points of `kind` are queued on: its
+    chosen channel for the kind when that channel can carry it, else the deployment's."""
+    chosen = org.setting(f"{kind}_channel")
+    if chosen and chosen in REGISTRY and kind in REGISTRY[chosen].kinds:
         return str(chosen)
-    return default_for_kind(contact_point.kind)
+    return default_for_kind(kind)

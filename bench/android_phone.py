@@ -5,7 +5,9 @@ salama.messaging.channels.android (docs/channels.md): every `interval` seconds a
 hand-off, by that poll), then a POST to .../status reporting the texts it took delivered.
 
 The polls are at a fixed rate (start to start), as a phone's repeating alarm fires: when a poll
-takes longer than the interval, the next starts at once. Every poll and every text received is
+takes longer than the interval, the next starts at once. `down()` takes the phone off the
+network (it stops polling; its texts wait on the server) until `up()`. Every poll and every
+text received is
 a JSON line in `log`, and kept in memory: when each reference first arrived (the phone's
 receipt, after the poll's answer), how many times (duplicates), and each poll's duration.
 """
@@ -31,6 +33,8 @@ class PollingPhone:
         self.errors = 0
         self.durations: list[float] = []  # seconds, each poll request
         self.taken = 0
+        self.last_at = 0.0  # Unix time the last text arrived
+        self.is_down = False
         self.stopping = threading.Event()
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log = log.open("a")
@@ -45,6 +49,12 @@ class PollingPhone:
         self.thread.join(timeout=30)
         with self.lock:
             self.log.close()
+
+    def down(self) -> None:
+        self.is_down = True
+
+    def up(self) -> None:
+        self.is_down = False
 
     def write(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -80,6 +90,8 @@ class PollingPhone:
             self.polls += 1
             self.durations.append(arrived - started)
             self.taken += len(got)
+            if got:
+                self.last_at = arrived
             for m in got:
                 ref = str(m.get("ref", ""))
                 self.received[ref] = self.received.get(ref, 0) + 1
@@ -108,4 +120,5 @@ class PollingPhone:
             if wait > 0 and self.stopping.wait(wait):
                 return
             next_at = max(next_at + self.interval, time.monotonic())
-            self._poll()
+            if not self.is_down:
+                self._poll()

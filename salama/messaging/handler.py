@@ -23,11 +23,13 @@ Replies come from templates, in the person's language, and never repeat what was
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import overload
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from salama.accounts import ratelimit
 from salama.accounts.access import COORDINATING
@@ -39,7 +41,7 @@ from salama.messaging import services
 from salama.messaging.keywords import areas_for, vocabulary_for
 from salama.messaging.models import AskedBack, InboundMessage, InboundState, Priority
 from salama.messaging.outbox import queue_message
-from salama.messaging.parser import Parsed, parse
+from salama.messaging.parser import AreaChoice, Parsed, parse
 from salama.messaging.reach import SILENCING_DECISIONS
 from salama.messaging.texts import status_word
 from salama.people.models import (
@@ -53,7 +55,13 @@ from salama.people.models import (
 )
 from salama.people.services import add_contact_point
 from salama.safety.models import Channel, CheckIn
-from salama.safety.services import EntryError, lead_teams, record_checkin, record_proxy_checkins
+from salama.safety.services import (
+    EntryError,
+    lead_teams,
+    lock_person,
+    record_checkin,
+    record_proxy_checkins,
+)
 
 DANGER = (Status.NEED_HELP, Status.INJURED)
 ASK_BACK_MEMORY = timedelta(hours=24)
@@ -90,8 +98,66 @@ class Context:
         return Basis.PROVISIONAL if self.point.state == ContactState.PROVISIONAL else Basis.SELF
 
 
+class _Areas(Sequence[AreaChoice]):
+    """The organisation's areas, read only when the parser looks at them (a text that names a
+    place): most texts name none, and need no statement for them."""
+
+    def __init__(self, org: Organisation) -> None:
+        self.org = org
+        self._areas: list[AreaChoice] | None = None
+
+    def _all(self) -> list[AreaChoice]:
+        if self._areas is None:
+            self._areas = areas_for(self.org)
+        return self._areas
+
+    @overload
+    def __getitem__(self, index: int) -> AreaChoice: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[AreaChoice]: ...
+    def __getitem__(self, index: int | slice) -> AreaChoice | Sequence[AreaChoice]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[AreaChoice]:
+        return iter(self._all())
+
+
+def _point_of(inbound: InboundMessage) -> ContactPoint | None:
+    """The sender's contact point with its persons (in pk order) and whether it was asked back,
+    its ``last_inbound_at`` moved first. That UPDATE takes the point's row lock before the point
+    is read, so texts from one number are handled one after another, each seeing what the one
+    before it committed (an ask-back it stored, a person it attached)."""
+    org = inbound.org
+    found = ContactPoint.objects.for_org(org).filter(
+        kind=ContactKind.SMS, value_hash=inbound.sender_hash
+    )
+    found.filter(
+        Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=inbound.received_at)
+    ).update(last_inbound_at=inbound.received_at)
+    point = (
+        found.select_related("membership")
+        .prefetch_related(
+            Prefetch("persons", queryset=Person.objects.select_related("org").order_by("pk"))
+        )
+        .annotate(was_asked_back=Exists(AskedBack.objects.filter(contact_point=OuterRef("pk"))))
+        .first()
+    )
+    if point is not None:
+        point.org = org  # queueing a reply asks for it (the channel): no second read
+    return point
+
+
 def holders(point: ContactPoint) -> list[Person]:
-    persons = list(point.persons.select_related("org").order_by("pk"))
+    """The persons a point serves: its roster persons in pk order (as `_point_of` prefetched
+    them, else read), then the person linked to its membership."""
+    prefetched = getattr(point, "_prefetched_objects_cache", {})
+    if "persons" in prefetched:
+        persons = list(point.persons.all())
+    else:
+        persons = list(point.persons.select_related("org").order_by("pk"))
     if point.membership_id is not None:
         linked = Person.objects.filter(membership_id=point.membership_id).first()
         if linked is not None and all(p.pk != linked.pk for p in persons):
@@ -103,19 +169,11 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
     """Apply one text. Runs inside the caller's transaction; raises only on a bug or a database
     failure (the caller keeps the text for a retry)."""
     org = inbound.org
-    parsed = parse(str(inbound.body), vocabulary=vocabulary_for(org), areas=areas_for(org))
+    parsed = parse(str(inbound.body), vocabulary=vocabulary_for(org), areas=_Areas(org))
     inbound.has_danger_word = parsed.kind == "checkin" and parsed.status in DANGER
-    point = (
-        ContactPoint.objects.for_org(org)
-        .filter(kind=ContactKind.SMS, value_hash=inbound.sender_hash)
-        .select_related("membership")
-        .first()
-    )
+    point = _point_of(inbound)
     persons = holders(point) if point is not None else []
     if point is not None:
-        ContactPoint.objects.filter(pk=point.pk).filter(
-            Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=inbound.received_at)
-        ).update(last_inbound_at=inbound.received_at)
         inbound.contact_point = point
     if point is None or (not persons and point.membership_id is None):
         return _unknown(inbound, point, parsed, replies)
@@ -129,7 +187,7 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
         _shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx)
     )
     check_duress(ctx, outcome)
-    if outcome.action != "not_understood":
+    if outcome.action != "not_understood" and getattr(point, "was_asked_back", True):
         AskedBack.objects.filter(contact_point=point).delete()
     return outcome
 
@@ -362,8 +420,14 @@ def _own(ctx: Context) -> Outcome:
 
 def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> CheckIn:
     area = Area.objects.for_org(ctx.org).filter(pk=area_id).first() if area_id else None
+    # Locked here, in the handling's transaction (which any error rolls back whole, the stored
+    # text kept): record_checkin needs no savepoint of its own.
+    locked = lock_person(Person.objects.filter(pk=person.pk))
+    if locked is None:
+        raise Person.DoesNotExist
     return record_checkin(
-        person=person,
+        person=locked,
+        locked=True,
         status=status,
         basis=ctx.basis,
         channel=Channel.SMS,
@@ -378,7 +442,11 @@ def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> 
 def _self_checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> Outcome:
     checkin = _checkin(ctx, person, status, area_id)
     alerts = Alert.objects.for_org(ctx.org)
-    alert = alerts.filter(checkin_id=checkin.pk).first()
+    alert = None
+    # A check-in raises an alert only in danger, after a decision on the person (as read under
+    # the lock) or from a compromised number (alerts.services.on_checkin): else none to look up.
+    if status in DANGER or checkin.person.decision or ctx.point.state == ContactState.COMPROMISED:
+        alert = alerts.filter(checkin_id=checkin.pk).first()
     if alert is None and status in DANGER:  # a second HELP reuses the open alert
         alert = alerts.filter(person=person, kind=DANGER_KIND[Status(status)]).first()
         alert = alert if alert is not None and alert.state == AlertState.OPEN else None

@@ -1,11 +1,15 @@
 """Inbound texts: stored first, handled second.
 
-1. ``store_inbound`` writes the text (encrypted body and sender, the sender's keyed hash and the
-   gateway's id in clear) in its own transaction; a repeated gateway id is stored once.
-2. ``process`` handles it (salama.messaging.handler) in another transaction, holding the row's
-   lock. If handling fails, nothing it did is kept, the row is marked failed, and the worker job
-   ``retry_inbound`` tries again with backoff; a row left "received" by a process that died
-   between the two steps is picked up the same way.
+1. ``receive`` (webhooks, phones, tests) stores the text (encrypted body and sender, the
+   sender's keyed hash and the gateway's id in clear) and handles it (salama.messaging.handler)
+   in one transaction, the handling inside a savepoint: if handling fails, only what it did is
+   rolled back, and the stored text commits marked failed, with its error. A repeated gateway
+   id is stored once: a second delivery of a text in flight waits on the unique index and finds
+   the first. Should the commit itself fail, the text is stored again on its own, failed.
+2. ``store_inbound`` then ``process`` do the same in two transactions (the simulator, the
+   worker): ``process`` holds the row's lock while handling it. The worker job ``retry_inbound``
+   tries failed texts again with backoff; a row left "received" by a process that died between
+   the two steps is picked up the same way.
 3. ``attach_and_replay``: a coordinator attaches an unknown number to a person; the texts that
    waited are handled again at their original times, as from a provisional number.
 """
@@ -14,13 +18,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from salama.accounts import audit
@@ -45,6 +53,36 @@ def sender_key(org: Organisation, sender: str) -> str:
         return sender.strip()
 
 
+def _new_row(
+    *,
+    org: Organisation,
+    channel: str,
+    sender: str,
+    body: str,
+    gateway_ref: str,
+    gateway: Gateway | None,
+    sent_at: datetime | None,
+) -> InboundMessage:
+    key = sender_key(org, sender)
+    return InboundMessage(
+        org=org,
+        channel=channel,
+        gateway=gateway,
+        gateway_ref=gateway_ref or f"local-{secrets.token_urlsafe(12)}",
+        sender=key,
+        sender_hash=keyring.lookup_hash(org.pk, key),
+        body=body,
+        sent_at=sent_at,
+        received_at=clock.now(),
+    )
+
+
+def _stored_already(row: InboundMessage) -> InboundMessage:
+    return InboundMessage.objects.for_org(row.org_id).get(
+        channel=row.channel, gateway_ref=row.gateway_ref
+    )
+
+
 def store_inbound(
     *,
     org: Organisation,
@@ -57,40 +95,74 @@ def store_inbound(
 ) -> tuple[InboundMessage, bool]:
     """Store one received text before anything else; (row, False) when this gateway id was
     stored already."""
-    key = sender_key(org, sender)
-    row = InboundMessage(
+    row = _new_row(
         org=org,
         channel=channel,
-        gateway=gateway,
-        gateway_ref=gateway_ref or f"local-{secrets.token_urlsafe(12)}",
-        sender=key,
-        sender_hash=keyring.lookup_hash(org.pk, key),
+        sender=sender,
         body=body,
+        gateway_ref=gateway_ref,
+        gateway=gateway,
         sent_at=sent_at,
-        received_at=clock.now(),
     )
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError:
-        existing = InboundMessage.objects.for_org(org).get(
-            channel=channel, gateway_ref=row.gateway_ref
-        )
-        return existing, False
+        return _stored_already(row), False
     return row, True
 
 
-def _replies_since(point_id: int | None, before: int) -> list[str]:
-    if point_id is None:
-        return []
-    rows = Message.objects.filter(contact_point_id=point_id, pk__gt=before).order_by("pk")
-    return [str(m.body) for m in rows]
+# What handling writes on the row: everything but the text as received.
+_RAW = frozenset(
+    {"id", "org", "channel", "gateway", "gateway_ref", "sender", "sender_hash", "body"}
+    | {"sent_at", "received_at"}
+)
+_HANDLED_FIELDS = [f.name for f in InboundMessage._meta.concrete_fields if f.name not in _RAW]
+
+# The messages queued while one text is handled (its replies are those to its sender).
+_queued: ContextVar[list[Message] | None] = ContextVar("salama_inbound_queued", default=None)
+
+
+def _note_message(sender: type, instance: Message, created: bool, **kwargs: Any) -> None:
+    queued = _queued.get()
+    if created and queued is not None:
+        queued.append(instance)
+
+
+post_save.connect(_note_message, sender=Message, dispatch_uid="salama.inbound.queued")
+
+
+@contextmanager
+def _noting_messages() -> Iterator[list[Message]]:
+    queued: list[Message] = []
+    token = _queued.set(queued)
+    try:
+        yield queued
+    finally:
+        _queued.reset(token)
+
+
+def _handle(row: InboundMessage, *, replies: bool) -> dict[str, Any]:
+    """Handle a stored row (the caller holds it in its transaction) and write what it did on
+    it. Raises what handling raised; the caller's savepoint or transaction drops all of it."""
+    row.state = InboundState.HANDLED
+    with _noting_messages() as queued:
+        outcome = handler.handle(row, replies=replies)
+    row.action, row.reason = outcome.action, outcome.reason[:40]
+    row.attempts += 1
+    row.handled_at = clock.now()
+    row.last_error = ""
+    row.save(update_fields=_HANDLED_FIELDS)
+    result = asdict(outcome)
+    point = row.contact_point_id
+    mine = [m for m in queued if point is not None and m.contact_point_id == point]
+    result["reply"] = " / ".join(str(m.body) for m in mine)
+    return result
 
 
 def process(inbound: InboundMessage, *, replies: bool = True) -> dict[str, Any] | None:
     """Handle one stored text (see the module docstring). Returns what it did, with the replies
     queued, or None when it was handled already or failed (then it is kept for a retry)."""
-    before = Message.objects.aggregate(n=Max("pk"))["n"] or 0
     try:
         with transaction.atomic():
             row = (
@@ -101,19 +173,10 @@ def process(inbound: InboundMessage, *, replies: bool = True) -> dict[str, Any] 
             )
             if row is None or row.state not in (InboundState.RECEIVED, InboundState.FAILED):
                 return None
-            row.state = InboundState.HANDLED
-            outcome = handler.handle(row, replies=replies)
-            row.action, row.reason = outcome.action, outcome.reason[:40]
-            row.attempts += 1
-            row.handled_at = clock.now()
-            row.last_error = ""
-            row.save()
+            return _handle(row, replies=replies)
     except Exception as exc:
         _mark_failed(inbound, exc)
         return None
-    result = asdict(outcome)
-    result["reply"] = " / ".join(_replies_since(row.contact_point_id, before))
-    return result
 
 
 def _mark_failed(inbound: InboundMessage, exc: Exception) -> None:
@@ -143,8 +206,10 @@ def receive(
     gateway: Gateway | None = None,
     sent_at: datetime | None = None,
 ) -> tuple[InboundMessage, dict[str, Any] | None]:
-    """Store, then handle: what webhooks, the simulator and tests call."""
-    row, created = store_inbound(
+    """Store, then handle, in one transaction (see the module docstring): what webhooks,
+    phones and tests call. Returns the row as stored and handled (as a failure left it), and
+    what handling did, or None when it failed or the gateway id was stored already."""
+    row = _new_row(
         org=org,
         channel=channel,
         sender=sender,
@@ -153,7 +218,51 @@ def receive(
         gateway=gateway,
         sent_at=sent_at,
     )
-    return row, process(row) if created else None
+    inserted = False
+    failure: Exception | None = None
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+            inserted = True
+            try:
+                with transaction.atomic():
+                    result: dict[str, Any] | None = _handle(row, replies=True)
+            except Exception as exc:
+                failure, result = exc, None
+                _mark_failed(row, exc)
+    except IntegrityError:
+        if not inserted:
+            return _stored_already(row), None
+        return _stored_after_all(row), None
+    except Exception:
+        if not inserted:
+            raise
+        return _stored_after_all(row), None
+    if failure is not None:
+        row.refresh_from_db()
+    return row, result
+
+
+def _stored_after_all(row: InboundMessage) -> InboundMessage:
+    """The transaction that stored and handled `row` failed at its end (a deferred constraint,
+    a lost commit): store the text again on its own, failed, for the worker to retry."""
+    log.exception(
+        "inbound text could not be committed with its handling; stored again",
+        extra={"action": "inbound.failed"},
+    )
+    stored, created = store_inbound(
+        org=row.org,
+        channel=row.channel,
+        sender=str(row.sender),
+        body=str(row.body),
+        gateway_ref=row.gateway_ref,
+        gateway=row.gateway,
+        sent_at=row.sent_at,
+    )
+    if created:
+        _mark_failed(stored, RuntimeError("commit"))
+        stored.refresh_from_db()
+    return stored
 
 
 def retry_inbound() -> bool:

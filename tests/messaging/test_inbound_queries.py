@@ -4,16 +4,22 @@ test_checkin_queries.py): stored and handled in one transaction, no re-read of t
 stored, no look-up of the replies it queued, the sender's persons read once."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from salama.alerts.models import Alert, AlertKind
+from salama.lib import clock
+from salama.messaging.inbound import receive
 from salama.messaging.models import AskedBack, InboundMessage, Message
 from salama.safety.models import CheckIn
+from salama.safety.services import make_decision
 from tests.messaging import text_helpers
 from tests.messaging.test_gateways import sign_json
 from tests.messaging.text_helpers import NUMBERS, Roster, json_gateway
@@ -73,3 +79,16 @@ def test_a_clear_text_after_an_unclear_one_forgets_the_ask_back(roster: Roster) 
     assert not AskedBack.objects.filter(contact_point=roster.points["k1"]).exists()
     post("u3", text="xyzzy")  # asked back again, not sent on to a coordinator
     assert InboundMessage.objects.get(gateway_ref="u3").reason != "to_coordinator"
+
+
+def test_a_safe_under_a_decision_still_reports_its_alert(roster: Roster) -> None:
+    # The alert look-up after a check-in is skipped only when no alert can be on it: a SAFE
+    # from a person under a decision that leaves the phone theirs (EVACUATED) raises one.
+    make_decision(person=roster.k1, kind="EVACUATED", certainty="confirmed", made_by=None)
+    with time_machine.travel(clock.now() + timedelta(minutes=5), tick=False):
+        _row, result = receive(
+            org=roster.org, channel="http_json", sender=NUMBERS["k1"], body="SAFE"
+        )
+    assert result is not None and result["action"] == "checkin" and result["alert"]
+    alert = Alert.objects.get(number=result["alert"])
+    assert alert.kind == AlertKind.CONTACT_SINCE_DECISION

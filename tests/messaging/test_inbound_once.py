@@ -1,7 +1,8 @@
 """A text is stored and handled in one transaction, and still never lost: with real commits
 (transactional tests), a handling that fails half-way keeps nothing it did and commits the text
 marked failed; a commit that fails stores the text again on its own; two deliveries of one
-gateway id at once (PostgreSQL) store and handle it once, the second waiting for the first."""
+gateway id at once (PostgreSQL) store and handle it once, the second waiting for the first, and
+many texts from the same numbers at once are each handled once."""
 
 import json
 import threading
@@ -153,3 +154,44 @@ def test_two_deliveries_of_one_text_at_once_are_stored_and_handled_once(
     assert InboundMessage.objects.filter(gateway_ref="twice").count() == 1
     assert CheckIn.objects.filter(person=roster.k1).count() == 1
     assert Message.objects.filter(contact_point=roster.points["k1"]).count() == 1
+
+
+@pytest.mark.postgres
+def test_texts_from_the_same_numbers_at_once_are_each_handled_once(roster: Roster) -> None:
+    # Eight deliverers, own and shared numbers, each text delivered twice: no deadlock between
+    # the point's lock and the persons', nothing failed, nothing handled twice.
+    senders = [
+        (NUMBERS["k1"], "SAFE"),
+        (NUMBERS["k3"], "SAFE"),
+        (NUMBERS["ward"], "SAFE K2 K3"),
+        (NUMBERS["lead"], "SAFE"),
+    ]
+    errors: list[str] = []
+
+    def deliver(worker: int) -> None:
+        try:
+            for i in range(25):
+                sender, body = senders[(worker + i) % len(senders)]
+                for _twice in range(2):
+                    receive(
+                        org=roster.org,
+                        channel="http_json",
+                        sender=sender,
+                        body=body,
+                        gateway_ref=f"{worker}-{i}",
+                    )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    states = list(InboundMessage.objects.values_list("state", flat=True))
+    assert len(states) == 200 and set(states) == {"handled"}
+    ward_texts = 8 * 25 // len(senders)  # each checks in two persons, K2 and K3
+    assert CheckIn.objects.count() == 200 + ward_texts

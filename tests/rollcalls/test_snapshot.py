@@ -214,3 +214,20 @@ def _open_to(world: Any, n: int, start: int) -> int:
 
 def test_opening_takes_the_same_statements_for_5_or_60_recipients(world: Any) -> None:
     assert _open_to(world, 5, 200) == _open_to(world, 60, 300)
+
+
+@pytest.mark.postgres
+def test_the_snapshot_leaves_the_transactions_planner_settings_as_they_were(world: Any) -> None:
+    _mixed_roster(world)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        before = cursor.fetchone()
+        services.preview(org=world.org, question="Are you well?", target=services.Target(True))
+        services.open_roll_call(
+            org=world.org,
+            question="Are you well?",
+            target=services.Target(everyone=True),
+            deadline_at=clock.now() + timedelta(hours=1),
+        )
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        assert cursor.fetchone() == before == ("on",)

@@ -1,21 +1,30 @@
 """The worker: one loop over a list of job functions. Each job does a bounded piece of work and
 returns whether it did any; when none did, the loop sleeps (at most a second), so life-safety
-messages leave within seconds. SIGTERM finishes the current pass and stops."""
+messages leave within seconds. A job that knows when it will next have work sooner than that
+(the outbox: the next token of a channel with deliveries waiting) says so with ``wake_at``, and
+the loop sleeps only until then. SIGTERM finishes the current pass and stops."""
 
 import fcntl
 import logging
 import signal
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import close_old_connections
 
+from salama.lib import clock
+
 log = logging.getLogger("salama.worker")
 
 Job = Callable[[], bool]
 JOBS: list[Job] = []
+# The earliest moment a job of the current pass asked to be looked at again (see wake_at).
+_wake: list[datetime] = []
+# The shortest idle sleep: a wake-up due now or past still yields the processor a moment.
+MIN_SLEEP = 0.01
 
 
 def job(func: Job) -> Job:
@@ -25,8 +34,29 @@ def job(func: Job) -> Job:
     return func
 
 
+def wake_at(moment: datetime) -> None:
+    """Ask the idle loop to run the next pass at `moment` (clock time) if that is sooner than its
+    idle sleep. Asked during a pass; forgotten after the sleep that follows it."""
+    if not _wake or moment < _wake[0]:
+        _wake[:] = [moment]
+
+
+def idle_seconds(idle: float) -> float:
+    """How long the loop sleeps after a pass that did no work: `idle`, or less when a job asked
+    to be woken sooner (never less than MIN_SLEEP)."""
+    if not _wake:
+        return idle
+    due = (_wake[0] - clock.now()).total_seconds()
+    return max(MIN_SLEEP, min(idle, due))
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 def run_once(jobs: list[Job] | None = None) -> bool:
     did_work = False
+    _wake.clear()
     for func in jobs if jobs is not None else JOBS:
         try:
             did_work = func() or did_work
@@ -72,7 +102,7 @@ def run_forever(idle_sleep: float | None = None, max_passes: int | None = None) 
     while not stopping["flag"]:
         close_old_connections()
         if not run_once():
-            time.sleep(sleep)
+            _sleep(idle_seconds(sleep))
         passes += 1
         if max_passes is not None and passes >= max_passes:
             break

@@ -7,6 +7,12 @@ SMS gateway, the console sink) and says how it went:
 - it raises ``PermanentError`` when it never will (an SMTP 5xx, a number the gateway rejects):
   the delivery is dead at once, and coordinators see it.
 
+A channel may split the hand-off (``prepare``): what reads the database first, in the worker's
+thread, then the network call. A channel whose network call is thread-safe and touches neither
+the database nor shared state sets ``concurrent``: the outbox then runs several of its hand-offs
+at once (``settings.OUTBOX_SEND_CONCURRENCY``), which is how one worker keeps up with a gateway
+configured at a hundred texts a second. The default runs ``send`` whole, one at a time.
+
 Error texts must carry codes only (``smtp 550``), never an address or a body: they are stored
 in ``Delivery.last_error`` and shown on pages.
 
@@ -16,6 +22,7 @@ Gateways (the messaging issue) also implement the hooks below: ``verify`` a webh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -67,9 +74,18 @@ class Channel:
 
     name: ClassVar[str] = ""
     kinds: ClassVar[tuple[str, ...]] = ()
+    # Whether the calls `prepare` returns may run in other threads, several at once.
+    concurrent: ClassVar[bool] = False
 
     def send(self, delivery: Delivery, message: Message, address: str) -> str:
         raise NotImplementedError
+
+    def prepare(self, delivery: Delivery, message: Message, address: str) -> Callable[[], str]:
+        """Everything that needs the database (and may raise the channel's errors), done now in
+        the caller's thread; returns the hand-off itself, which returns the provider's reference
+        or raises. With ``concurrent`` set, the hand-off must touch no database connection and
+        no shared mutable state: it runs in a pool thread."""
+        return lambda: self.send(delivery, message, address)
 
     # Hooks for gateways. The defaults say "not supported".
     def verify(self, request: HttpRequest) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,12 @@ def _items(request: HttpRequest, key: str) -> list[dict[str, Any]]:
 class HttpJsonChannel(GatewayChannel):
     name = "http_json"
 
+    concurrent = True  # the hand-off is one POST (urllib, a connection of its own)
+
     def send(self, delivery: Delivery, message: Message, address: str) -> str:
+        return self.prepare(delivery, message, address)()
+
+    def prepare(self, delivery: Delivery, message: Message, address: str) -> Callable[[], str]:
         gateway = gateway_for(delivery.org_id, self.name)
         token = credentials_of(gateway).get("send_token", "")
         if not token:
@@ -78,17 +84,20 @@ class HttpJsonChannel(GatewayChannel):
         sender = credentials_of(gateway).get("sender")
         if sender:
             payload["from"] = sender
-        answer = post(
-            gateway.base_url,
-            json.dumps(payload, ensure_ascii=False).encode(),
-            {
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json; charset=utf-8",
-                "Idempotency-Key": delivery.our_ref,
-            },
-        )
-        raise_for(answer)
-        return str(answer.json().get("id", ""))[:120]
+        url = gateway.base_url
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json; charset=utf-8",
+            "Idempotency-Key": delivery.our_ref,
+        }
+
+        def hand_off() -> str:
+            answer = post(url, body, headers)
+            raise_for(answer)
+            return str(answer.json().get("id", ""))[:120]
+
+        return hand_off
 
     def rejection(self, request: HttpRequest, gateway: Gateway) -> str | None:
         stamp = request.headers.get("X-Salama-Timestamp", "")

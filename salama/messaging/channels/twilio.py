@@ -32,7 +32,7 @@ from salama.messaging.channels.gateways import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from salama.messaging.models import Delivery, Gateway, Message
 
@@ -61,7 +61,12 @@ def callback_url(gateway: Gateway, our_ref: str) -> str:
 class TwilioChannel(GatewayChannel):
     name = "twilio"
 
+    concurrent = True  # the hand-off is one POST (urllib, a connection of its own)
+
     def send(self, delivery: Delivery, message: Message, address: str) -> str:
+        return self.prepare(delivery, message, address)()
+
+    def prepare(self, delivery: Delivery, message: Message, address: str) -> Callable[[], str]:
         gateway = gateway_for(delivery.org_id, self.name)
         creds = credentials_of(gateway)
         sid, token = creds.get("account_sid", ""), creds.get("auth_token", "")
@@ -76,16 +81,18 @@ class TwilioChannel(GatewayChannel):
             form["StatusCallback"] = callback_url(gateway, delivery.our_ref)
         auth = base64.b64encode(f"{sid}:{token}".encode()).decode()
         url = f"{gateway.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
-        answer = post(
-            url,
-            urlencode(form).encode(),
-            {
-                "Authorization": f"Basic {auth}",
-                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            },
-        )
-        raise_for(answer, str(answer.json().get("code", ""))[:12])
-        return str(answer.json().get("sid", ""))[:120]
+        body = urlencode(form).encode()
+        headers = {
+            "Authorization": f"Basic {auth}",
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        }
+
+        def hand_off() -> str:
+            answer = post(url, body, headers)
+            raise_for(answer, str(answer.json().get("code", ""))[:12])
+            return str(answer.json().get("sid", ""))[:120]
+
+        return hand_off
 
     def rejection(self, request: HttpRequest, gateway: Gateway) -> str | None:
         given = request.headers.get("X-Twilio-Signature", "")

@@ -63,6 +63,15 @@ def _state_at(bucket: RateBucket, now: datetime) -> tuple[float, datetime]:
     return bucket.capacity, now  # full for longer: it was idle
 
 
+def tokens_on_hand(channel: str, default: float) -> float:
+    """Whole tokens the bucket could grant now (`default` when it has no row yet: a bucket
+    starts full). Read only, for estimates."""
+    bucket = RateBucket.objects.filter(channel=channel).first()
+    if bucket is None:
+        return default
+    return float(int(_state_at(bucket, clock.now())[0]))
+
+
 def take_or_wait(channel: str, wanted: int) -> tuple[int, float | None]:
     """Take up to `wanted` tokens (never more than one second of the channel's rate, never more
     than its capacity) with a conditional update. Returns how many were granted and, when none

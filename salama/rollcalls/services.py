@@ -213,27 +213,34 @@ def _by_channel(org: Organisation, points: int) -> dict[str, int]:
     return {channels.channel_for_kind(ContactKind.SMS, org): points}
 
 
-def _channel_rate(name: str, org_id: int) -> float:
-    """Texts per second the channel sends now: its bucket's rate, or for Android phones the sum
-    of the paces of the organisation's active phones (each has its own bucket)."""
-    from salama.messaging.buckets import bucket_for
+def _channel_pace(name: str, org_id: int) -> tuple[float, float]:
+    """(texts a second, texts that can go at once now) of a channel: its bucket's rate and the
+    whole tokens it holds, or for Android phones the sums over the organisation's active phones
+    (each has its own bucket and starts with its burst)."""
+    from salama.messaging.buckets import bucket_for, tokens_on_hand
 
     if name == "android":
+        from salama.messaging.channels.android import burst_for
         from salama.messaging.models import AndroidPhone
 
-        paces = AndroidPhone.objects.for_org(org_id).filter(is_active=True)
-        return max(0.01, sum(p.per_minute for p in paces) / 60)
-    return max(0.01, bucket_for(name).refill_per_second)
+        phones = list(AndroidPhone.objects.for_org(org_id).filter(is_active=True))
+        rate = sum(p.per_minute for p in phones) / 60
+        on_hand = sum(tokens_on_hand(p.bucket, burst_for(p.per_minute)) for p in phones)
+        return max(0.01, rate), on_hand
+    bucket = bucket_for(name)
+    return max(0.01, bucket.refill_per_second), tokens_on_hand(name, bucket.capacity)
 
 
 def last_send_at(roll_call: RollCall) -> datetime | None:
     """When the last of this roll call's messages will be handed off at the gateways' current
-    rates, counting the queue ahead of it; None when nothing is waiting."""
+    rates: the queue ahead of it less what the buckets can send at once, at the channel's rate;
+    and no earlier than the latest retry a failed message of it waits for. None when nothing is
+    waiting."""
     pending = Delivery.objects.for_org(roll_call.org_id).filter(
         message__reason=f"rollcall:{roll_call.number}",
         state__in=["queued", "failed", "sending"],
     )
-    last = None
+    last = pending.filter(state="failed").aggregate(t=Max("next_attempt_at"))["t"]
     now = clock.now()
     for name, top in pending.values_list("channel").annotate(top=Max("id")):
         ahead = (
@@ -241,7 +248,8 @@ def last_send_at(roll_call: RollCall) -> datetime | None:
             .filter(Q(priority__lt=Priority.BULK + 1) & Q(id__lte=top))
             .count()
         )
-        moment = now + timedelta(seconds=ahead / _channel_rate(name, roll_call.org_id))
+        rate, on_hand = _channel_pace(name, roll_call.org_id)
+        moment = now + timedelta(seconds=max(0.0, ahead - on_hand) / rate)
         last = moment if last is None or moment > last else last
     return last
 

@@ -22,8 +22,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.phone import Simulated
 
-class PollingPhone:
+
+class PollingPhone(Simulated):
     def __init__(self, base: str, key: str, secret: str, interval: float, log: Path) -> None:
         self.base, self.key, self.secret, self.interval = base, key, secret, interval
         self.lock = threading.Lock()
@@ -49,18 +51,6 @@ class PollingPhone:
         self.thread.join(timeout=30)
         with self.lock:
             self.log.close()
-
-    def down(self) -> None:
-        self.is_down = True
-
-    def up(self) -> None:
-        self.is_down = False
-
-    def write(self, entry: dict[str, Any]) -> None:
-        with self.lock:
-            if not self.log.closed:
-                self.log.write(json.dumps(entry) + "\n")
-                self.log.flush()
 
     def call(self, hook: str, data: Any) -> Any:
         request = urllib.request.Request(  # noqa: S310

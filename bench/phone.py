@@ -25,7 +25,28 @@ from typing import Any
 from bench.b2db import OPERATORS
 
 
-class Phone:
+class Simulated:
+    """What both simulated gateways share: the JSON-lines log under a lock, and being off the
+    network (`down()` until `up()`)."""
+
+    is_down = False
+    lock: threading.Lock
+    log: Any
+
+    def down(self) -> None:
+        self.is_down = True
+
+    def up(self) -> None:
+        self.is_down = False
+
+    def write(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            if not self.log.closed:
+                self.log.write(json.dumps(entry) + "\n")
+                self.log.flush()
+
+
+class Phone(Simulated):
     def __init__(self, port: int, log: Path, sims: int = 0, per_sim: float = 0.5) -> None:
         self.port, self.log_path, self.sims, self.per_sim = port, log, sims, per_sim
         self.is_down = False
@@ -63,18 +84,6 @@ class Phone:
         self.server.server_close()
         with self.lock:
             self.log.close()
-
-    def down(self) -> None:
-        self.is_down = True
-
-    def up(self) -> None:
-        self.is_down = False
-
-    def write(self, entry: dict[str, Any]) -> None:
-        with self.lock:
-            if not self.log.closed:
-                self.log.write(json.dumps(entry) + "\n")
-                self.log.flush()
 
     def sim_for(self, to: str) -> int:
         if self.sims <= 1:

@@ -279,7 +279,7 @@ OUTBOX_LEASE_SECONDS = float(env_str("SALAMA_OUTBOX_LEASE_SECONDS", "60"))
 OUTBOX_BATCH_SIZE = env_int("SALAMA_OUTBOX_BATCH", 100)
 # Hand-offs under way at once per worker on a channel that allows it (the SMS gateways: each
 # hand-off is one HTTP POST); 1: one after the other. The results are recorded as they come.
-OUTBOX_SEND_CONCURRENCY = env_int("SALAMA_OUTBOX_CONCURRENCY", 4)
+OUTBOX_SEND_CONCURRENCY = env_int("SALAMA_OUTBOX_CONCURRENCY", 2)
 OUTBOX_MAX_ATTEMPTS = env_int("SALAMA_OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_BACKOFF_BASE = 30.0  # seconds, doubled per attempt, with jitter
 OUTBOX_LIFE_SAFETY_BACKOFF_BASE = 5.0

@@ -215,3 +215,70 @@ class FacilityForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file (UTF-8)"))
+
+
+class ResponderForm(forms.Form):
+    """A local responder for an area: a person on the roster (by codename) or a phone number."""
+
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    codename = forms.CharField(
+        label=_("Codename of a person on the roster"), required=False, max_length=20
+    )
+    number = forms.CharField(
+        label=_("Or a phone number (an ambulance point's phone)"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr", "inputmode": "tel"}),
+    )
+    label = forms.CharField(
+        label=_("Label"),
+        required=False,
+        max_length=60,
+        help_text=_("What the place is, never a name: e.g. Ambulance point 3."),
+    )
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+        _scoped(self.fields["area"], Area.objects.for_org(org))
+
+    def clean_codename(self) -> Person | None:
+        text = self.cleaned_data["codename"].strip()
+        if not text:
+            return None
+        person = Person.objects.for_org(self.org).filter(codename__iexact=text).first()
+        if person is None:
+            raise forms.ValidationError(_("No person on the roster has this codename."))
+        return person
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and (data.get("codename") is None) == (not data.get("number")):
+            raise forms.ValidationError(
+                _("Give either a person on the roster or a phone number, not both.")
+            )
+        return data
+
+
+class PersonalCodeForm(forms.Form):
+    """A new personal code for ``NEW <codename> <code>``. Never filled in from what is stored
+    (only its hash is) nor rendered back after a mistake."""
+
+    code = forms.CharField(
+        label=_("New personal code"),
+        max_length=40,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "dir": "ltr"}),
+    )
+    again = forms.CharField(
+        label=_("The same code again"),
+        max_length=40,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "dir": "ltr"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("code") and data.get("again") and data["code"] != data["again"]:
+            self.add_error("again", _("The two codes differ."))
+        return data

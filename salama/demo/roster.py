@@ -11,7 +11,7 @@ from django.db import transaction
 
 from salama.accounts.models import Membership, Organisation
 from salama.people import services
-from salama.people.models import Area, Facility, Person, Team
+from salama.people.models import Area, Facility, LocalResponder, Person, Team
 from salama.people.services import ContactSpec
 
 # name_en, name_ar, other spellings (both scripts), latitude, longitude, risk.
@@ -329,6 +329,7 @@ def _main(org: Organisation) -> None:
         )
     _link(org, "lead", persons["D01"])
     _link(org, "staff", persons["N09"])
+    _responders(org, areas, persons)
     for index, username in enumerate(("coordinator", "coordinator2")):
         membership = Membership.objects.for_org(org).filter(user__username=username).first()
         if membership is not None:
@@ -339,6 +340,18 @@ def _main(org: Organisation) -> None:
                 membership=membership,
                 label="duty phone",
             )
+
+
+def _responders(org: Organisation, areas: dict[str, Area], persons: dict[str, Person]) -> None:
+    """Local responders (they get their area's life-safety alerts): a nurse of the first team
+    for its area, and an ambulance point's phone, nobody's own, for the second team's area."""
+    if LocalResponder.objects.for_org(org).exists():
+        return
+    first, second = TEAM_PLACES[0][1], TEAM_PLACES[1][1]
+    services.add_local_responder(org=org, area=areas[first], person=persons["N03"])
+    services.add_local_responder(
+        org=org, area=areas[second], number="+963938100000", label="ambulance point"
+    )
 
 
 def _second(org: Organisation) -> None:

@@ -2,12 +2,21 @@ from typing import Any
 
 from salama.accounts.models import Organisation
 from salama.demo import orgs, roster
-from salama.people.models import Area, ContactPoint, Facility, Person, Team, TeamLead
+from salama.people.models import (
+    Area,
+    ContactPoint,
+    Facility,
+    LocalResponder,
+    Person,
+    Team,
+    TeamLead,
+)
 from salama.people.services import coordinators_to_tell, find_contact_point, leads_for
 
 
 def _counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Person, ContactPoint, Team, TeamLead, Area, Facility))
+    models = (Person, ContactPoint, Team, TeamLead, Area, Facility, LocalResponder)
+    return tuple(m.objects.count() for m in models)
 
 
 def test_demo_roster_loads_once_and_twice_duplicates_nothing(db: None) -> None:
@@ -44,6 +53,13 @@ def test_demo_roster_loads_once_and_twice_duplicates_nothing(db: None) -> None:
     assert all("(fictional)" in p.real_name for p in people)
     number = roster.demo_number(1001)
     assert find_contact_point(org=demo, kind="sms", value=number) is not None
+    # Local responders: a nurse for Al-Shaar, an ambulance point's phone for Al-Sukkari, each
+    # reached by that area's life-safety alerts.
+    from salama.alerts.routing import responders_of
+
+    shaar = areas.get(name_en="Al-Shaar")
+    assert len(responders_of(shaar.pk)) == 1 and len(responders_of(sukkari.pk)) == 1
+    assert responders_of(areas.get(name_en="Al-Mashhad").pk) == []
 
 
 def test_demo_numbers_are_valid(db: Any) -> None:

@@ -106,7 +106,7 @@ def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
         if person is None:
             raise HttpError(404, _("Unknown codename."))
     else:
-        own = services.lock_person(mine)
+        own = services.lock_person(mine, org)
         if own is None:
             raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own

@@ -96,21 +96,55 @@ def heightened_applies(person: Person, at: datetime | None = None) -> bool:
     return active.filter(scope).exists()
 
 
-def next_due_for(person: Person, after: datetime) -> datetime | None:
-    """The deadline for the next check-in after a contact at `after`; None if the person has
-    left the sweep."""
+def heightened_sql(person: Person, at: datetime) -> tuple[str, list[Any]]:
+    """`heightened_applies` as SQL for an EXISTS (…): a statement that must decide inside itself
+    (salama.safety.services writes the deadline with it in the person's UPDATE, so the
+    lookup sees every mode committed before that statement, like the lookup it replaces)."""
+    from django.db import connection
+
+    from salama.safety.models import Heightened
+
+    quote = connection.ops.quote_name
+    table = quote(Heightened._meta.db_table)
+    through = Heightened.areas.through._meta
+    areas = quote(through.db_table)
+    mode = quote(through.get_field("heightened").column)
+    area = quote(through.get_field("area").column)
+    scope = f"NOT EXISTS (SELECT 1 FROM {areas} a WHERE a.{mode} = h.id)"  # noqa: S608
+    params: list[Any] = [person.org_id, connection.ops.adapt_datetimefield_value(at)]
+    if person.area_id:
+        scope += f" OR EXISTS (SELECT 1 FROM {areas} a WHERE a.{mode} = h.id AND a.{area} = %s)"  # noqa: S608
+        params.append(person.area_id)
+    sql = (
+        f"SELECT 1 FROM {table} h WHERE h.org_id = %s AND h.ended_at IS NULL"  # noqa: S608
+        f" AND h.expires_at > %s AND ({scope})"
+    )
+    return sql, params
+
+
+def due_choices(person: Person, after: datetime) -> tuple[datetime | None, datetime | None]:
+    """(the deadline without heightened mode, the deadline with it) after a contact at `after`;
+    (None, None) if the person has left the sweep. Which applies is `heightened_applies`."""
     if leaves_sweep(person):
-        return None
+        return None, None
     period = period_for(person)
     if period.window is not None:
         due = window_deadline(period.window, after, ZoneInfo(person.org.time_zone))
     else:
         assert period.interval is not None
         due = after + period.interval
-    if heightened_applies(person):
-        hours = float(person.org.setting("heightened_interval_hours", DEFAULT_HEIGHTENED_HOURS))
-        due = min(due, after + timedelta(hours=hours))
-    return due + period.grace
+    hours = float(person.org.setting("heightened_interval_hours", DEFAULT_HEIGHTENED_HOURS))
+    tight = min(due, after + timedelta(hours=hours))
+    return due + period.grace, tight + period.grace
+
+
+def next_due_for(person: Person, after: datetime) -> datetime | None:
+    """The deadline for the next check-in after a contact at `after`; None if the person has
+    left the sweep."""
+    plain, tight = due_choices(person, after)
+    if plain is None or tight == plain:
+        return plain
+    return tight if heightened_applies(person) else plain
 
 
 def due_base(person: Person) -> datetime:

@@ -5,10 +5,11 @@ function runs in one transaction and locks the person rows it changes."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Field, OuterRef, QuerySet
 from django.db.models.functions import Upper
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
+from salama.lib.fields import encrypted_fields
 from salama.people.models import (
     Area,
     Basis,
@@ -31,6 +33,8 @@ from salama.safety.models import HEARD_BASES, Channel, CheckIn, Decision, Event,
 from salama.safety.periods import (  # noqa: F401 - re-exported
     HEIGHTENED_LIFETIME,
     due_base,
+    due_choices,
+    heightened_sql,
     leaves_sweep,
     next_due_for,
 )
@@ -161,27 +165,89 @@ def record_checkin(
         if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
             person.heard_at = effective_at
             changed.append("heard_at")
-            changed += _deadline_fields(person, now)
+            plain, tight = due_choices(person, due_base(person))
+            if tight != plain:
+                # Heightened mode would shorten this deadline: the UPDATE decides (no lookup).
+                _save_deciding_heightened(person, changed, plain, tight, now)
+                _alerts_on_checkin(checkin, person)
+                return checkin
+            person.next_due_at = plain
+            if plain is None or plain > now:
+                person.is_overdue = False
+            changed += ["next_due_at", "is_overdue"]
         if changed:
             person.save(update_fields=changed)
         _alerts_on_checkin(checkin, person)
         return checkin
 
 
-def lock_person(persons: "QuerySet[Person]") -> Person | None:
+def _save_deciding_heightened(
+    person: Person,
+    changed: list[str],
+    plain: datetime | None,
+    tight: datetime | None,
+    now: datetime,
+) -> None:
+    """Write `changed` and the deadline in ONE statement that decides itself whether heightened
+    mode applies (`heightened_applies` as SQL): the lookup runs after the person's lock is held,
+    in that statement's own snapshot, so a mode a coordinator committed just before counts, as it
+    did with a separate lookup; a mode committed after it recomputes this person's deadline
+    under the same lock (`set_heightened`). Sets next_due_at and is_overdue on `person`."""
+    assert plain is not None and tight is not None
+    ops = connection.ops
+    quote = ops.quote_name
+    sets: list[str] = []
+    params: list[Any] = []
+    for name in changed:
+        field = cast(Field, Person._meta.get_field(name))
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(person, field.attname), connection))
+    heightened, heightened_params = heightened_sql(person, now)
+    due_plain = ops.adapt_datetimefield_value(plain)
+    due_tight = ops.adapt_datetimefield_value(tight)
+    sets.append(f"{quote('next_due_at')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    params += [*heightened_params, due_tight, due_plain]
+    # is_overdue clears when the new deadline is ahead; a stale contact keeps what it was.
+    overdue = {d: person.is_overdue and d <= now for d in (plain, tight)}
+    if overdue[plain] == overdue[tight]:
+        sets.append(f"{quote('is_overdue')} = %s")
+        params.append(overdue[plain])
+    else:
+        sets.append(f"{quote('is_overdue')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+        params += [*heightened_params, overdue[tight], overdue[plain]]
+    table = quote(Person._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - no input in names
+        f" RETURNING {quote('next_due_at')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, person.pk, due_tight])
+        row = cursor.fetchone()
+    if row is None:
+        raise Person.DoesNotExist
+    applied = bool(row[0])
+    person.next_due_at = tight if applied else plain
+    person.is_overdue = overdue[tight] if applied else overdue[plain]
+
+
+def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) -> Person | None:
     """The first of `persons`, its row locked for the rest of the transaction (that row only:
     locking the joined organisation too would queue every check-in of the organisation behind
     one another), with its organisation and `has_open_escalation` (so a check-in closes an
-    escalation only when there is one)."""
+    escalation only when there is one). `org`: the caller has the organisation already (the
+    API's token brought it), so it is not read again. The encrypted fields (names, location:
+    never needed to record a check-in) are left unread and undecrypted; they load if touched."""
     from salama.alerts.models import Escalation
 
     open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
-    return (
-        persons.select_for_update(of=("self",))
-        .select_related("org")
-        .annotate(has_open_escalation=Exists(open_escalation))
-        .first()
-    )
+    query = persons.select_for_update(of=("self",)).defer(*encrypted_fields(Person))
+    if org is None:
+        query = query.select_related("org").defer("org__credentials")
+    person = query.annotate(has_open_escalation=Exists(open_escalation)).first()
+    if person is not None and org is not None:
+        assert person.org_id == org.pk
+        person.org = org
+    return person
 
 
 def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:

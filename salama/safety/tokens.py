@@ -66,6 +66,7 @@ class TokenAuth(HttpBearer):
                 )
             )
             .select_related("user", "org", "member")  # type: ignore[misc]
+            .defer("org__credentials")  # gateway secrets: never needed here, costly to decrypt
             .filter(token_hash=token_hash(token), revoked_at=None)
             .first()
         )

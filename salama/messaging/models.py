@@ -349,6 +349,13 @@ class AndroidPhone(OrgScoped):
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_poll_at = models.DateTimeField(null=True, blank=True)
+    # How often the phone polls, learned from its polls (seconds; None: not yet known). Its
+    # bucket holds enough for one such interval at its pace (channels.android.set_pacing).
+    poll_seconds = models.FloatField(null=True, blank=True)
+    # The texts handed to it within the last minute: [[unix time, count], ...] one pair per poll
+    # that handed any, written in the hand-off's transaction; no poll hands more than Android's
+    # limit less one, less these (channels.android.outgoing).
+    recent_handoffs = models.JSONField(default=list, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 

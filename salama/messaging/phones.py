@@ -133,10 +133,9 @@ def receive_texts(phone: AndroidPhone, items: list[dict[str, Any]]) -> int:
 
 
 def poll(phone: AndroidPhone) -> list[dict[str, Any]]:
-    """The texts for the phone to send now (each one handed off)."""
+    """The texts for the phone to send now (each one handed off); notes the poll's time."""
     from salama.messaging import budget
 
-    AndroidPhone.objects.filter(pk=phone.pk).update(last_poll_at=clock.now())
     held = phone.org_id in budget.held_org_ids(android.NAME)
     return android.outgoing(phone, held=held)
 

@@ -1,5 +1,6 @@
-"""The Android phone gateway: secret (hash, constant-time, revoked at once), per-SIM pacing below
-Android's 30 a minute, routing by operator across several phones, hand-off at the poll, reports
+"""The Android phone gateway: secret (hash, constant-time, revoked at once), per-SIM pacing that
+keeps the phone's pace at any poll interval up to 30 seconds and never hands it more than 29 texts
+in 60 seconds, routing by operator across several phones, hand-off at the poll, reports
 through record_status, inbound with the SMSC time through the inbound path, an unknown poll
 address, and a simulated phone (a thread polling the real endpoints of a live server)."""
 
@@ -113,6 +114,145 @@ def test_phone_is_paced_below_thirty_a_minute(world: Any) -> None:
         assert sum(1 for t in times if start <= t < start + timedelta(seconds=60)) < 30
     handed = Delivery.objects.filter(channel="android")
     assert handed.filter(state=DeliveryState.SENT, handoffs=1).count() == 80
+
+
+def _poll_for(client: Client, phone: AndroidPhone, secret: str, traveller: Any, every: int,
+              seconds: int) -> list[tuple[datetime, int]]:  # fmt: skip
+    """Poll every `every` seconds for `seconds`: (moment, texts handed) of each poll."""
+    polls = []
+    for _second in range(0, seconds, every):
+        got = _post(client, phone, "outbox", secret).json()["messages"]
+        polls.append((clock.now(), len(got)))
+        traveller.shift(timedelta(seconds=every))
+    return polls
+
+
+def _most_in_a_minute(polls: list[tuple[datetime, int]]) -> int:
+    return max(
+        sum(n for t, n in polls if start <= t < start + timedelta(seconds=60))
+        for start, _n in polls
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("every", [10, 15, 30])
+def test_a_phone_at_29_a_minute_keeps_its_pace_at_any_poll_interval(world: Any, every: int) -> None:
+    """The field case: a phone set to 29 a minute polling every 10 to 30 seconds sends 29 a
+    minute, minute after minute (it sent 4 to 6 when its bucket held one token), and no 60
+    seconds hold more than 29 texts."""
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 400, "", "F")
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        phone, secret = phones.add_phone(org=org, label="Fast", per_minute=29)
+        _queue(org, persons)
+        polls = _poll_for(client, phone, secret, traveller, every, 600)
+    minute = timedelta(minutes=1)
+    per_minute = [
+        sum(n for t, n in polls if START + m * minute <= t < START + (m + 1) * minute)
+        for m in range(10)
+    ]
+    assert all(count >= 28 for count in per_minute), per_minute
+    assert sum(per_minute) >= 29 * 10 - 3
+    assert _most_in_a_minute(polls) <= 29
+    # Steady, not a burst every other poll: after two minutes each poll gets what a poll
+    # interval accrues (29 * every / 60), give or take a text.
+    steady = [n for t, n in polls if t >= START + timedelta(minutes=2)]
+    assert max(steady) <= 29 * every / 60 + 1 and min(steady) >= 29 * every / 60 - 1, steady
+    assert Delivery.objects.filter(channel="android", handoffs=1).count() == sum(per_minute)
+    assert not Delivery.objects.filter(handoffs__gt=1).exists()
+
+
+@pytest.mark.django_db
+def test_no_60_seconds_hold_more_than_29_whatever_the_bucket_holds(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit is counted from the hand-offs, not from the bucket: a bucket made generous by
+    hand (and kept so) still gives the phone 29 texts in any 60 seconds, and the count is kept
+    per phone."""
+    from salama.messaging.models import RateBucket
+
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 180, "", "H")
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        _queue(org, persons)
+        one, secret_one = phones.add_phone(org=org, label="One", per_minute=29)
+        two, secret_two = phones.add_phone(org=org, label="Two", per_minute=29)
+        monkeypatch.setattr(android, "set_pacing", lambda phone: None)
+        for phone in (one, two):
+            RateBucket.objects.filter(channel=phone.bucket).update(
+                capacity=50, tokens=50, refill_per_second=50
+            )
+        polls_one, polls_two = [], []
+        for _second in range(0, 150, 5):
+            for phone, secret, polls in (
+                (one, secret_one, polls_one),
+                (two, secret_two, polls_two),
+            ):
+                got = _post(client, phone, "outbox", secret).json()["messages"]
+                polls.append((clock.now(), len(got)))
+            traveller.shift(timedelta(seconds=5))
+    for polls in (polls_one, polls_two):
+        assert polls[0][1] == 29  # the first poll: 29, not the bucket's 50
+        assert _most_in_a_minute(polls) == 29
+        assert sum(n for _t, n in polls) == 29 * 3  # at 0, 60 and 120 seconds
+    one.refresh_from_db()
+    assert sum(n for _at, n in one.recent_handoffs) == 29  # only the last minute is kept
+
+
+@pytest.mark.django_db
+def test_the_bucket_follows_the_phones_poll_interval(world: Any) -> None:
+    """A phone polling every 10 seconds gets a bucket for about 15 seconds of its pace; one
+    that then slows to every 30 seconds gets a bigger one at its next poll (none is lost)."""
+    from salama.messaging.models import RateBucket
+
+    org = world.org
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        phone, secret = phones.add_phone(org=org, label="Ten", per_minute=29)
+        assert RateBucket.objects.get(channel=phone.bucket).capacity == android.burst_for(29)
+        _poll_for(client, phone, secret, traveller, 10, 300)
+        phone.refresh_from_db()
+        assert phone.poll_seconds is not None and 10 <= phone.poll_seconds < 11
+        assert RateBucket.objects.get(channel=phone.bucket).capacity == android.burst_for(29, 10)
+        assert android.burst_for(29, 10) < android.burst_for(29) <= 28
+        traveller.shift(timedelta(seconds=20))
+        _post(client, phone, "outbox", secret)
+        assert RateBucket.objects.get(channel=phone.bucket).capacity == android.burst_for(29, 30)
+
+
+@pytest.mark.django_db
+def test_a_clock_set_back_holds_a_phone_back_a_minute_at_most(world: Any) -> None:
+    """Hand-offs noted at a later time than the server's clock now says count as now: the
+    phone waits out one minute, not the hour the clock was set back (nor does its bucket)."""
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 40, "", "K")
+    client = Client()
+    with time_machine.travel(START, tick=False):
+        phone, secret = phones.add_phone(org=org, label="Skewed", per_minute=29)
+        _queue(org, persons)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        assert len(_post(client, phone, "outbox", secret).json()["messages"]) == 23
+    with time_machine.travel(START + timedelta(seconds=10), tick=False) as traveller:
+        assert _post(client, phone, "outbox", secret).json()["messages"] == []
+        traveller.shift(timedelta(seconds=62))
+        # The other 17 (with the hour-ahead count kept, 6; with the bucket's clock, none).
+        assert len(_post(client, phone, "outbox", secret).json()["messages"]) == 17
+
+
+@pytest.mark.django_db
+def test_a_phone_revoked_after_its_request_was_authenticated_gets_nothing(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    _queue(org, _people(org, 3, "", "R"))
+    phone, _secret = phones.add_phone(org=org, label="Lost")
+    phones.revoke_phone(phone=phone)
+    assert phones.poll(phone) == []
+    assert not Delivery.objects.filter(channel="android", handoffs__gt=0).exists()
 
 
 @pytest.mark.django_db
@@ -252,12 +392,8 @@ def test_simulated_phone_relays_a_roll_call_and_its_answers(
     org = live_world.org
     _use_phones(org)
     persons = _people(org, 12, "", "S")
+    # A new phone's first poll takes its burst (23 at 29 a minute): all 12 at once.
     phone, secret = phones.add_phone(org=org, label="Sim", per_minute=29)
-    # A generous bucket so the thread finishes quickly; pacing has its own test.
-    from salama.messaging.models import RateBucket
-
-    RateBucket.objects.filter(channel=phone.bucket).update(capacity=50, tokens=50,
-                                                          refill_per_second=50)  # fmt: skip
     roll_call = rollcalls.open_roll_call(
         org=org, question="Are you well?", target=rollcalls.Target(everyone=True),
         deadline_at=clock.now() + timedelta(hours=1),
@@ -287,6 +423,53 @@ def test_last_send_estimate_uses_the_paces_of_the_phones(world: Any) -> None:
             org=org, question="Are you well?", target=rollcalls.Target(everyone=True),
             deadline_at=clock.now() + timedelta(hours=1),
         )  # fmt: skip
-        # 40 texts: each phone's first poll takes its burst (8 each, phones.burst_for), the
-        # other 24 go at 30 a minute together: the last one in 48 seconds.
-        assert rollcalls.last_send_at(roll_call) == clock.now() + timedelta(seconds=48)
+        # 40 texts: each phone's first poll takes its burst (android.burst_for: a new phone's
+        # bucket covers one and a half 30-second polls, 16 and 9), the other 15 go at 30 a
+        # minute together: the last one in 30 seconds.
+        bursts = android.burst_for(20) + android.burst_for(10)
+        assert bursts == 16 + 9
+        assert rollcalls.last_send_at(roll_call) == clock.now() + timedelta(seconds=30)
+
+
+@pytest.mark.postgres
+def test_polls_of_one_phone_at_once_never_hand_it_more_than_29(
+    live_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight polls of one phone at the same moment, each on its own connection, with a bucket
+    that would give 50: the phone's row lock serves them one after the other, so together they
+    hand 29 texts, each once."""
+    from django.db import connection
+
+    from salama.messaging.models import RateBucket
+
+    org = live_world.org
+    _use_phones(org)
+    _queue(org, _people(org, 60, "", "Q"))
+    phone, _secret = phones.add_phone(org=org, label="Busy", per_minute=29)
+    monkeypatch.setattr(android, "set_pacing", lambda phone: None)
+    RateBucket.objects.filter(channel=phone.bucket).update(
+        capacity=50, tokens=50, refill_per_second=50
+    )
+    barrier = threading.Barrier(8, timeout=20)
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def poll() -> None:
+        try:
+            barrier.wait()
+            mine = AndroidPhone.objects.get(pk=phone.pk)
+            got.extend(1 for _m in phones.poll(mine))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poll) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(got) == 29
+    handed = Delivery.objects.filter(channel="android", handoffs__gt=0)
+    assert handed.count() == 29 and not handed.filter(handoffs__gt=1).exists()

@@ -96,17 +96,16 @@ def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
     """Call inside a transaction: a check-in for oneself locks the caller's own person in the
     statement that finds it."""
     org = _org(request)
-    mine = Person.objects.for_org(org).filter(membership=_member(request))
     locked = not payload.codename
     if payload.codename:
-        own = mine.first()
+        own = Person.objects.for_org(org).filter(membership=_member(request)).first()
         person = (
             Person.objects.for_org(org).filter(codename__iexact=payload.codename.strip()).first()
         )
         if person is None:
             raise HttpError(404, _("Unknown codename."))
     else:
-        own = services.lock_person(mine, org)
+        own = services.lock_own_person(org, _member(request))
         if own is None:
             raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own

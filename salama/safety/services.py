@@ -38,6 +38,7 @@ from salama.safety.periods import (  # noqa: F401 - re-exported
     leaves_sweep,
     next_due_for,
 )
+from salama.safety.prepared import Prepared
 from salama.safety.relay import heard_at_from, parse_relayed_entry
 
 MAX_AHEAD = timedelta(minutes=10)
@@ -246,6 +247,30 @@ def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) ->
     person = query.annotate(has_open_escalation=Exists(open_escalation)).first()
     if person is not None and org is not None:
         assert person.org_id == org.pk
+        person.org = org
+    return person
+
+
+def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
+    from salama.alerts.models import Escalation
+
+    open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
+    return (
+        Person.objects.filter(org_id=org_id, membership_id=membership_id)
+        .select_for_update(of=("self",))
+        .defer(*encrypted_fields(Person))
+        .annotate(has_open_escalation=Exists(open_escalation))
+    )
+
+
+_own_person = Prepared(_own_person_query, 0, 0)
+
+
+def lock_own_person(org: Organisation, membership: Membership) -> Person | None:
+    """`lock_person` for the person linked to `membership` in `org` (the API's check-in for
+    oneself), its query compiled once (salama.safety.prepared): the same statement."""
+    person = _own_person(org.pk, membership.pk)
+    if person is not None:
         person.org = org
     return person
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from salama.accounts import audit
 from salama.accounts.models import ApiToken, Membership, Organisation, User
 from salama.lib import clock
+from salama.safety.prepared import Prepared
 
 LAST_USED_STEP = timedelta(minutes=5)
 
@@ -49,6 +50,23 @@ def revoke_token(*, token: ApiToken, request: HttpRequest | None = None) -> bool
     return bool(revoked)
 
 
+def _token_query(digest: str) -> "QuerySet[ApiToken]":
+    return (
+        ApiToken.objects.annotate(
+            member=FilteredRelation(
+                "user__memberships",
+                condition=Q(user__memberships__org=F("org"), user__memberships__is_active=True),
+            )
+        )
+        .select_related("user", "org", "member")  # type: ignore[misc]
+        .defer("org__credentials")  # gateway secrets: never needed here, costly to decrypt
+        .filter(token_hash=digest, revoked_at=None)
+    )
+
+
+_token_with_member = Prepared(_token_query, "")
+
+
 class TokenAuth(HttpBearer):
     """Bearer token → request.user, request.org, request.membership. A revoked token, or one
     whose user has lost the membership, authenticates nothing."""
@@ -56,20 +74,9 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         if not token or len(token) > 200:
             return None
-        # One statement: the token, its user and organisation, and the user's active
-        # membership of that organisation (a check-in is paid for per request).
-        row = (
-            ApiToken.objects.annotate(
-                member=FilteredRelation(
-                    "user__memberships",
-                    condition=Q(user__memberships__org=F("org"), user__memberships__is_active=True),
-                )
-            )
-            .select_related("user", "org", "member")  # type: ignore[misc]
-            .defer("org__credentials")  # gateway secrets: never needed here, costly to decrypt
-            .filter(token_hash=token_hash(token), revoked_at=None)
-            .first()
-        )
+        # One statement, compiled once: the token, its user and organisation, and the user's
+        # active membership of that organisation (a check-in is paid for per request).
+        row = _token_with_member(token_hash(token))
         if row is None or not row.user.is_active or not row.org.is_active:
             return None
         membership: Membership | None = getattr(row, "member", None)

@@ -245,6 +245,26 @@ def test_a_clock_set_back_holds_a_phone_back_a_minute_at_most(world: Any) -> Non
 
 
 @pytest.mark.django_db
+def test_what_a_phone_can_send_at_once_counts_the_minutes_limit(world: Any) -> None:
+    org = world.org
+    _use_phones(org)
+    persons = _people(org, 60, "", "N")
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        phone, secret = phones.add_phone(org=org, label="Est", per_minute=29)
+        assert android.on_hand(phone) == android.burst_for(29) == 23
+        _queue(org, persons)
+        assert len(_post(client, phone, "outbox", secret).json()["messages"]) == 23
+        phone.refresh_from_db()
+        assert android.on_hand(phone) == 0
+        traveller.shift(timedelta(seconds=30))
+        # The bucket holds 14 again, but only 6 more may go before the first 23 are a minute old.
+        assert android.on_hand(phone) == 6
+        traveller.shift(timedelta(seconds=31))
+        assert android.on_hand(phone) == 23
+
+
+@pytest.mark.django_db
 def test_a_phone_revoked_after_its_request_was_authenticated_gets_nothing(world: Any) -> None:
     org = world.org
     _use_phones(org)

@@ -161,25 +161,33 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     body_hash = hashlib.sha256(canonical.encode()).hexdigest()
     try:
         with transaction.atomic():
-            # Claim the key first, without looking for it (a replay is the rare case): a used
-            # key fails here on the unique index before anything is recorded, and a concurrent
-            # duplicate waits here, then fails and replays this answer once it is committed.
-            row = IdempotencyKey.objects.for_org(org).create(
+            # Record, then claim the key WITH its answer, without looking for it first (a
+            # replay is the rare case): one INSERT, no later UPDATE. A used key fails that
+            # INSERT on the unique index and everything recorded here rolls back; a concurrent
+            # duplicate waits (on the person's lock, or on the key's index entry), then fails
+            # the same way and replays this answer once it is committed.
+            checkin = _record(request, payload)
+            text = json.dumps(_checkin_out(checkin), default=str)
+            IdempotencyKey.objects.for_org(org).create(
                 org=org,
                 user=cast(User, request.user),
                 key=key,
                 body_hash=body_hash,
                 status_code=201,
+                response=text,
             )
-            checkin = _record(request, payload)
-            text = json.dumps(_checkin_out(checkin), default=str)
-            row.response = text
-            row.save(update_fields=["response"])
     except IntegrityError as error:
         try:
             return _replay(org, request, key, body_hash)
         except IdempotencyKey.DoesNotExist:
             raise error from None  # not the key: another constraint failed
+    except HttpError as refused:
+        # Recording is refused now (the person gone, a link changed): a used key still gets
+        # its first answer, as when the key was claimed before recording.
+        try:
+            return _replay(org, request, key, body_hash)
+        except IdempotencyKey.DoesNotExist:
+            raise refused from None
     return _json(201, text)
 
 

@@ -290,7 +290,8 @@ def main() -> None:
         "machine": common.machine(),
         "load_before": loadavg(),
     }
-    cluster = Cluster(VAR / "pg")
+    # The real-time field runs take their own cluster, so they can run beside `make bench`.
+    cluster = Cluster(VAR / ("pg-field" if args.field else "pg"))
     cluster.start()
     if args.field:
         run_field(cluster, results)

@@ -216,15 +216,16 @@ def _by_channel(org: Organisation, points: int) -> dict[str, int]:
 def _channel_pace(name: str, org_id: int) -> tuple[float, float]:
     """(texts a second, texts that can go at once now) of a channel: its bucket's rate and the
     whole tokens it holds, or for Android phones the sums over the organisation's active phones
-    (each has its own bucket, and Android's 60-second limit caps what it can take at once)."""
+    of the pace each can keep and what each can take at once (android.sustained_per_minute,
+    android.on_hand: Android's 60-second limit bounds both)."""
     from salama.messaging.buckets import bucket_for, tokens_on_hand
 
     if name == "android":
-        from salama.messaging.channels.android import on_hand
+        from salama.messaging.channels.android import on_hand, sustained_per_minute
         from salama.messaging.models import AndroidPhone
 
         phones = list(AndroidPhone.objects.for_org(org_id).filter(is_active=True))
-        rate = sum(p.per_minute for p in phones) / 60
+        rate = sum(sustained_per_minute(p.per_minute, p.poll_seconds) for p in phones) / 60
         return max(0.01, rate), sum(on_hand(p) for p in phones)
     bucket = bucket_for(name)
     return max(0.01, bucket.refill_per_second), tokens_on_hand(name, bucket.capacity)

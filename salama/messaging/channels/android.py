@@ -112,13 +112,29 @@ def _per_minute(per_minute: int) -> int:
     return max(1, int(per_minute))
 
 
+def _interval(poll_seconds: float | None) -> float:
+    seconds = DEFAULT_POLL_SECONDS if poll_seconds is None else poll_seconds
+    return max(SHORTEST_POLL_SECONDS, min(float(seconds), LONGEST_POLL_SECONDS))
+
+
+def sustained_per_minute(per_minute: int, poll_seconds: float | None = None) -> float:
+    """The pace a phone can keep: its own, but no more than Android's limit allows when texts
+    leave in batches, one a poll. Any 60 seconds, ends included, can hold 60 / interval + 1
+    polls (Android counts a text sent exactly a minute ago), so over a long send each poll may
+    carry at most limit / (60 / interval + 1) texts: 24.9 a minute at 29 with 10-second polls,
+    19.3 with 30-second ones. The phone's bucket refills at this pace and the roll-call
+    estimate uses it, so the limit's check below rarely has anything to hold back."""
+    seconds = _interval(poll_seconds)
+    most = most_per_minute(per_minute)
+    return min(float(_per_minute(per_minute)), most * 60 / (60 + seconds))
+
+
 def burst_for(per_minute: int, poll_seconds: float | None = None) -> int:
     """The phone's bucket capacity: what it can send at once after an idle spell (a new phone:
     with ``DEFAULT_POLL_SECONDS``). Enough for one and a half poll intervals at its pace plus
     one, so a poll somewhat late loses nothing; never more than Android's limit less one (the
     60-second check in ``outgoing`` holds any minute to that as well; see most_per_minute)."""
-    seconds = DEFAULT_POLL_SECONDS if poll_seconds is None else poll_seconds
-    seconds = max(SHORTEST_POLL_SECONDS, min(float(seconds), LONGEST_POLL_SECONDS))
+    seconds = _interval(poll_seconds)
     tokens = math.ceil(_per_minute(per_minute) / 60 * seconds * 1.5) + 1
     return max(1, min(most_per_minute(per_minute), tokens))
 
@@ -127,13 +143,14 @@ def set_pacing(phone: AndroidPhone) -> None:
     """Create the phone's bucket, or set its rate and capacity to the phone's pace and polls."""
     per_minute = _per_minute(phone.per_minute)
     burst = float(burst_for(per_minute, phone.poll_seconds))
+    rate = sustained_per_minute(per_minute, phone.poll_seconds) / 60
     bucket, created = RateBucket.objects.get_or_create(
         channel=phone.bucket,
-        defaults={"capacity": burst, "refill_per_second": per_minute / 60, "tokens": burst},
+        defaults={"capacity": burst, "refill_per_second": rate, "tokens": burst},
     )
-    if not created and (bucket.capacity, bucket.refill_per_second) != (burst, per_minute / 60):
+    if not created and (bucket.capacity, bucket.refill_per_second) != (burst, rate):
         RateBucket.objects.filter(pk=bucket.pk).update(
-            capacity=burst, refill_per_second=per_minute / 60, tokens=min(bucket.tokens, burst)
+            capacity=burst, refill_per_second=rate, tokens=min(bucket.tokens, burst)
         )
     now = clock.now()
     if not created and bucket.updated_at > now:
@@ -157,15 +174,15 @@ def learn_interval(phone: AndroidPhone, now: datetime) -> None:
 
 def handed_within_window(phone: AndroidPhone, now: datetime) -> int:
     """Texts handed to the phone in the 60 seconds before `now` (its recent_handoffs)."""
-    since = (now - WINDOW).timestamp()
-    return sum(int(count) for at, count in phone.recent_handoffs if float(at) > since)
+    since = (now - WINDOW).timestamp()  # ends included, as Android counts
+    return sum(int(count) for at, count in phone.recent_handoffs if float(at) >= since)
 
 
 def _note_handoffs(phone: AndroidPhone, now: datetime, count: int) -> None:
     """Keep the last 60 seconds' hand-offs and add this poll's. One noted later than `now` (the
     server's clock was set back) counts as at `now`: it holds the phone back a minute at most."""
     since, at_most = (now - WINDOW).timestamp(), now.timestamp()
-    recent = [[min(float(at), at_most), n] for at, n in phone.recent_handoffs if float(at) > since]
+    recent = [[min(float(at), at_most), n] for at, n in phone.recent_handoffs if float(at) >= since]
     if count:
         recent.append([now.timestamp(), count])
     phone.recent_handoffs = recent

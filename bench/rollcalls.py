@@ -763,4 +763,8 @@ def render_field(results: dict[str, Any]) -> str:
         "|---|---|---|---|",
         *field_rows(results["field"], real_time=True),
     ]
+    kept = sorted({c["kept_from"] for c in results["field"].values() if c.get("kept_from")})
+    if kept:
+        names = ", ".join(n for n, c in results["field"].items() if c.get("kept_from"))
+        lines += ["", f"Not run again this time ({names}): the figures of {', '.join(kept)}."]
     return "\n".join(lines)

@@ -209,7 +209,8 @@ def add_android_phone(
     page adds one: its secret returned once), and the organisation's SMS sent through its
     phones (the page's "Send the organisation's texts through these phones"). SCALE > 1: the
     phone's pace (its bucket's refill and the pace the roll-call estimate reads) SCALE times
-    faster, the burst the same number of texts (`make bench`'s ten-times-faster field runs)."""
+    faster and its first poll's burst the same number of texts (`make bench`'s ten-times-faster
+    field runs; Android's 60-second window is not scaled, so these do not show its effect)."""
     from salama.accounts.models import Organisation
     from salama.messaging import phones
     from salama.messaging.channels import android
@@ -220,9 +221,15 @@ def add_android_phone(
         org=org, label=f"Bench phone {operator}".strip(), operator=operator, per_minute=per_minute
     )
     if scale != 1:
-        scaled = round(per_minute * scale)
-        AndroidPhone.objects.filter(pk=phone.pk).update(per_minute=scaled)
-        RateBucket.objects.filter(channel=phone.bucket).update(refill_per_second=scaled / 60)
+        # A new phone is taken to poll every DEFAULT_POLL_SECONDS until its polls say: that too
+        # SCALE times shorter, so its first poll's burst is the real phone's (23 texts at 29).
+        AndroidPhone.objects.filter(pk=phone.pk).update(
+            per_minute=round(per_minute * scale),
+            poll_seconds=android.DEFAULT_POLL_SECONDS / scale,
+        )
+        phone.refresh_from_db()
+        RateBucket.objects.filter(channel=phone.bucket).delete()
+        android.set_pacing(phone)
     org.settings["sms_channel"] = android.NAME
     org.save(update_fields=["settings"])
     return {"key": phone.key, "secret": secret, "bucket": phone.bucket, "per_minute": per_minute}

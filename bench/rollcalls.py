@@ -617,10 +617,11 @@ def field_rows(field_results: dict[str, Any], real_time: bool) -> list[str]:
         )
         err = r["error"]
         ok = err is not None and abs(err) <= 0.10
+        error = f"error {err:+.1%}" if err is not None else "error not defined (estimate 0 s)"
         lines.append(
             f"| {r['recipients']} recipients, {label} ({pace}) | time to the last recipient "
             f"{r['to_last_transmit_s']} s (last hand-off {r['to_last_handoff_s']} s); "
-            f"{expected}; error {err:+.1%} | within 10% | {_met(ok)} |"
+            f"{expected}; {error} | within 10% | {_met(ok)} |"
         )
         # A phone reports its texts delivered; the JSON sink sends no reports.
         done = {"delivered"} if r.get("gateway") == "android" else {"sent"}

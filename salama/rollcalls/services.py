@@ -213,29 +213,31 @@ def _by_channel(org: Organisation, points: int) -> dict[str, int]:
     return {channels.channel_for_kind(ContactKind.SMS, org): points}
 
 
-def _channel_pace(name: str, org_id: int) -> tuple[float, float]:
-    """(texts a second, texts that can go at once now) of a channel: its bucket's rate and the
-    whole tokens it holds, or for Android phones the sums over the organisation's active phones
-    of the pace each can keep and what each can take at once (android.sustained_per_minute,
-    android.on_hand: Android's 60-second limit bounds both)."""
+def _seconds_for(name: str, org_id: int, count: int) -> float:
+    """Seconds until a channel has handed off `count` more texts: its bucket's whole tokens go
+    at once, the rest at its rate; through Android phones, each phone's share (even, by
+    operator) replayed poll by poll under its pace and Android's 60-second limit
+    (android.seconds_to_hand)."""
     from salama.messaging.buckets import bucket_for, tokens_on_hand
 
     if name == "android":
-        from salama.messaging.channels.android import on_hand, sustained_per_minute
+        from salama.messaging.channels.android import seconds_to_hand
         from salama.messaging.models import AndroidPhone
 
         phones = list(AndroidPhone.objects.for_org(org_id).filter(is_active=True))
-        rate = sum(sustained_per_minute(p.per_minute, p.poll_seconds) for p in phones) / 60
-        return max(0.01, rate), sum(on_hand(p) for p in phones)
+        if not phones:
+            return 0.0
+        share = -(-count // len(phones))
+        return max(seconds_to_hand(phone, share) for phone in phones)
     bucket = bucket_for(name)
-    return max(0.01, bucket.refill_per_second), tokens_on_hand(name, bucket.capacity)
+    rate = max(0.01, bucket.refill_per_second)
+    return max(0.0, count - tokens_on_hand(name, bucket.capacity)) / rate
 
 
 def last_send_at(roll_call: RollCall) -> datetime | None:
     """When the last of this roll call's messages will be handed off at the gateways' current
-    rates: the queue ahead of it less what the buckets can send at once, at the channel's rate;
-    and no earlier than the latest retry a failed message of it waits for. None when nothing is
-    waiting."""
+    rates (the queue ahead of it, ``_seconds_for``), and no earlier than the latest retry a
+    failed message of it waits for. None when nothing is waiting."""
     pending = Delivery.objects.for_org(roll_call.org_id).filter(
         message__reason=f"rollcall:{roll_call.number}",
         state__in=["queued", "failed", "sending"],
@@ -248,8 +250,7 @@ def last_send_at(roll_call: RollCall) -> datetime | None:
             .filter(Q(priority__lt=Priority.BULK + 1) & Q(id__lte=top))
             .count()
         )
-        rate, on_hand = _channel_pace(name, roll_call.org_id)
-        moment = now + timedelta(seconds=max(0.0, ahead - on_hand) / rate)
+        moment = now + timedelta(seconds=_seconds_for(name, roll_call.org_id, ahead))
         last = moment if last is None or moment > last else last
     return last
 

@@ -199,6 +199,42 @@ def on_hand(phone: AndroidPhone) -> float:
     return float(max(0, min(tokens, room)))
 
 
+def seconds_to_hand(phone: AndroidPhone, count: int) -> float:
+    """How long until the phone has been handed `count` more texts, polling at its interval
+    (learned, else DEFAULT_POLL_SECONDS): a replay of ``outgoing``'s two checks from the
+    bucket's whole tokens and the hand-offs of the last minute now, for the roll-call estimate.
+    Read only."""
+    from salama.messaging.buckets import tokens_on_hand
+
+    now = clock.now()
+    interval = _interval(phone.poll_seconds)
+    rate = sustained_per_minute(phone.per_minute, phone.poll_seconds) / 60
+    capacity = burst_for(phone.per_minute, phone.poll_seconds)
+    tokens = tokens_on_hand(phone.bucket, capacity)
+    most = most_per_minute(phone.per_minute)
+    window = WINDOW.total_seconds()
+    handed = [
+        (float(at) - now.timestamp(), int(n))
+        for at, n in phone.recent_handoffs
+        if float(at) >= now.timestamp() - window
+    ]
+    left, moment, last = count, 0.0, 0.0
+    while left > 0 and moment < 86_400:
+        room = max(0, most - sum(n for at, n in handed if at >= moment - window))
+        granted = int(tokens)
+        allowed = min(granted, room)
+        given = min(allowed, left)
+        if given:
+            handed.append((moment, given))
+            left -= given
+            last = moment
+        # What the limit held back is dropped; what the queue could not use is given back.
+        tokens = tokens - granted + (allowed - given)
+        moment += interval
+        tokens = min(float(capacity), tokens + rate * interval)
+    return last
+
+
 def take(phone: AndroidPhone, wanted: int) -> int:
     """Tokens from the phone's bucket (take_tokens grants at most one second's worth a call)."""
     if not RateBucket.objects.filter(channel=phone.bucket).exists():

@@ -253,25 +253,25 @@ def test_a_clock_set_back_holds_a_phone_back_a_minute_at_most(world: Any) -> Non
 
 
 @pytest.mark.django_db
-def test_what_a_phone_can_send_at_once_counts_the_minutes_limit(world: Any) -> None:
+def test_how_long_a_phone_takes_counts_the_minutes_limit(world: Any) -> None:
+    """The estimate's replay (android.seconds_to_hand) of a new phone at 29 a minute, taken to
+    poll every 30 seconds, that has just been handed its burst of 23."""
     org = world.org
     _use_phones(org)
     persons = _people(org, 60, "", "N")
     client = Client()
-    with time_machine.travel(START, tick=False) as traveller:
+    with time_machine.travel(START, tick=False):
         phone, secret = phones.add_phone(org=org, label="Est", per_minute=29)
-        assert android.on_hand(phone) == android.burst_for(29) == 23
+        assert android.seconds_to_hand(phone, 23) == 0  # its first poll takes them all
         _queue(org, persons)
         assert len(_post(client, phone, "outbox", secret).json()["messages"]) == 23
         phone.refresh_from_db()
-        assert android.on_hand(phone) == 0
-        traveller.shift(timedelta(seconds=30))
-        # The bucket holds 9 again (30 s at 29 * 60 / 90 a minute, what a new phone, taken to
-        # poll every 30 s, can keep), but only 6 more may go before the first 23 are a minute
-        # old.
-        assert android.on_hand(phone) == 6
-        traveller.shift(timedelta(seconds=31))
-        assert android.on_hand(phone) == int(61 * (29 * 60 / 90) / 60) == 19
+        # At 30 s the bucket holds 9 again (30 s at 29 * 60 / 90 a minute), but only 6 more may
+        # go before the first 23 are a minute old.
+        assert android.seconds_to_hand(phone, 6) == 30
+        # The 7th: at 60 s the first 23 still count (Android counts a text sent exactly a
+        # minute ago); at 90 s they do not.
+        assert android.seconds_to_hand(phone, 7) == 90
 
 
 @pytest.mark.django_db

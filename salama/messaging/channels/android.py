@@ -188,17 +188,6 @@ def _note_handoffs(phone: AndroidPhone, now: datetime, count: int) -> None:
     phone.recent_handoffs = recent
 
 
-def on_hand(phone: AndroidPhone) -> float:
-    """Texts the phone could be handed at once now (read only, for estimates): the whole tokens
-    its bucket holds, no more than the 60-second limit leaves."""
-    from salama.messaging.buckets import tokens_on_hand
-
-    now = clock.now()
-    tokens = tokens_on_hand(phone.bucket, burst_for(phone.per_minute, phone.poll_seconds))
-    room = most_per_minute(phone.per_minute) - handed_within_window(phone, now)
-    return float(max(0, min(tokens, room)))
-
-
 def seconds_to_hand(phone: AndroidPhone, count: int) -> float:
     """How long until the phone has been handed `count` more texts, polling at its interval
     (learned, else DEFAULT_POLL_SECONDS): a replay of ``outgoing``'s two checks from the

@@ -173,7 +173,9 @@ def field_case_android(
             ).start()
             for i, m in enumerate(made)
         ]
-        time.sleep(max(3.0, interval + 1))  # polling, idle, as when a coordinator opens a call
+        # Polling, idle, for six polls before the call opens: a phone in the field has been
+        # polling all along, so the server knows its interval when the estimate is made.
+        time.sleep(max(3.0, 6 * interval + 1))
         opened = common.py_json("bench.b2db", env, "open", slug)
         estimate = opened["estimate_seconds"] or 0.0
         deadline = time.monotonic() + estimate * 3 + drop_for * 4 + 60

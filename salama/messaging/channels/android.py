@@ -52,6 +52,10 @@ log = logging.getLogger("salama.messaging")
 
 NAME = "android"
 ANDROID_LIMIT_PER_MINUTE = 30
+# Of the texts a phone may be handed in any 60 seconds, these are kept for life-safety ones:
+# other texts fill the minute only up to the rest, so a call for help never waits for a bulk
+# send's minute to pass (a HELP goes to a lead, a deputy and the coordinator on duty at once).
+LIFE_SAFETY_RESERVE = 4
 MAX_PER_POLL = 50
 
 
@@ -117,15 +121,22 @@ def _interval(poll_seconds: float | None) -> float:
     return max(SHORTEST_POLL_SECONDS, min(float(seconds), LONGEST_POLL_SECONDS))
 
 
-def sustained_per_minute(per_minute: int, poll_seconds: float | None = None) -> float:
-    """The pace a phone can keep: its own, but no more than Android's limit allows when texts
-    leave in batches, one a poll. Any 60 seconds, ends included, can hold 60 / interval + 1
-    polls (Android counts a text sent exactly a minute ago), so over a long send each poll may
-    carry at most limit / (60 / interval + 1) texts: 24.9 a minute at 29 with 10-second polls,
-    19.3 with 30-second ones. The phone's bucket refills at this pace and the roll-call
-    estimate uses it, so the limit's check below rarely has anything to hold back."""
-    seconds = _interval(poll_seconds)
+def most_but_life_safety(per_minute: int) -> int:
+    """The most texts other than life-safety ones a phone is handed in any 60 seconds."""
     most = most_per_minute(per_minute)
+    return max(1, most - LIFE_SAFETY_RESERVE)
+
+
+def sustained_per_minute(per_minute: int, poll_seconds: float | None = None) -> float:
+    """The pace a phone can keep over a long send: its own, but no more than Android's limit
+    allows when texts leave in batches, one a poll. Any 60 seconds, ends included, can hold
+    60 / interval + 1 polls (Android counts a text sent exactly a minute ago), so each poll may
+    carry at most limit / (60 / interval + 1) texts, the limit being what is left after the
+    life-safety reserve: 21.4 a minute at 29 with 10-second polls, 16.7 with 30-second ones.
+    The phone's bucket refills at this pace and the roll-call estimate uses it, so the limit's
+    check below rarely has anything to hold back."""
+    seconds = _interval(poll_seconds)
+    most = most_but_life_safety(per_minute)
     return min(float(_per_minute(per_minute)), most * 60 / (60 + seconds))
 
 
@@ -201,6 +212,7 @@ def seconds_to_hand(phone: AndroidPhone, count: int) -> float:
     capacity = burst_for(phone.per_minute, phone.poll_seconds)
     tokens = tokens_on_hand(phone.bucket, capacity)
     most = most_per_minute(phone.per_minute)
+    others = most_but_life_safety(phone.per_minute)  # roll calls are not life-safety texts
     window = WINDOW.total_seconds()
     handed = [
         (float(at) - now.timestamp(), int(n))
@@ -209,15 +221,15 @@ def seconds_to_hand(phone: AndroidPhone, count: int) -> float:
     ]
     left, moment, last = count, 0.0, 0.0
     while left > 0 and moment < 86_400:
-        room = max(0, most - sum(n for at, n in handed if at >= moment - window))
+        recent = sum(n for at, n in handed if at >= moment - window)
         granted = int(tokens)
-        allowed = min(granted, room)
-        given = min(allowed, left)
+        allowed = min(granted, max(0, most - recent))
+        given = min(allowed, max(0, others - recent), left)
         if given:
             handed.append((moment, given))
             left -= given
             last = moment
-        # What the limit held back is dropped; what the queue could not use is given back.
+        # What the limit held back is dropped; what was allowed but not taken is given back.
         tokens = tokens - granted + (allowed - given)
         moment += interval
         tokens = min(float(capacity), tokens + rate * interval)
@@ -333,13 +345,19 @@ def outgoing(phone: AndroidPhone, *, held: bool = False) -> list[dict[str, Any]]
         now = clock.now()
         learn_interval(locked, now)
         set_pacing(locked)
-        room = max(0, most_per_minute(locked.per_minute) - handed_within_window(locked, now))
+        handed = handed_within_window(locked, now)
+        room = max(0, most_per_minute(locked.per_minute) - handed)
         # All the bucket holds: what the 60-second limit keeps back is dropped, not banked (a
         # bucket kept full by the limit would hand a burst at every other poll, for ever).
         granted = take(locked, MAX_PER_POLL)
         allowed = min(granted, room)
-        max_priority = Priority.LIFE_SAFETY if held else Priority.BULK
-        claimed = claim_for(locked, allowed, max_priority)
+        # Life-safety texts first, up to the whole limit; the others only up to the limit less
+        # the life-safety reserve, counting what this poll already took.
+        claimed = claim_for(locked, allowed, Priority.LIFE_SAFETY)
+        if not held:
+            others = most_but_life_safety(locked.per_minute) - handed - len(claimed)
+            others = max(0, min(allowed - len(claimed), others))
+            claimed += claim_for(locked, others, Priority.BULK)
         give_back(locked, allowed - len(claimed))
         sent: list[tuple[Delivery, str]] = []
         out = []

@@ -109,24 +109,10 @@ def field_case(
         out = common.py_json("bench.b2db", env, "outcome", slug, str(opened["number"]))
     finally:
         phone.stop()
-    committed = opened["committed_at"]
-    expected = estimate + (drop_for if drop else 0.0)
-    to_last = phone.last_sent_at - committed if phone.last_sent_at else None
-    handoff_last = (out["last_handoff_at"] or committed) - committed
     result = {
         "sims": sims,
         "per_sim_per_minute": round(per_sim * 60, 1),
-        "scale": scale,
-        "recipients": FIELD_PERSONS,
-        "segments": opened["segments"],
-        "encoding": opened["encoding"],
-        "estimate_s": estimate,
-        "drop_s": drop_for if drop else 0.0,
-        "expected_s": round(expected, 1),
-        "to_last_transmit_s": round(to_last, 1) if to_last is not None else None,
-        "to_last_handoff_s": round(handoff_last, 1),
-        "first_handoff_s": round((out["first_handoff_at"] or committed) - committed, 2),
-        "error": round((to_last - expected) / expected, 4) if to_last and expected else None,
+        **_timing(opened, out, estimate, drop_for if drop else 0.0, phone.last_sent_at, scale),
         "transmitted": phone.sent,
         "lost": FIELD_PERSONS - phone.sent,
         "duplicate_handoffs": phone.duplicates(),
@@ -138,6 +124,34 @@ def field_case(
     }
     log(f"field {slug}: {result}")
     return result
+
+
+def _timing(
+    opened: dict[str, Any],
+    out: dict[str, Any],
+    estimate: float,
+    drop_s: float,
+    last_at: float,
+    scale: float,
+) -> dict[str, Any]:
+    """A field case's times from the commit, against the page's estimate (plus the time off
+    the network)."""
+    committed = opened["committed_at"]
+    expected = estimate + drop_s
+    to_last = last_at - committed if last_at else None
+    return {
+        "scale": scale,
+        "recipients": FIELD_PERSONS,
+        "segments": opened["segments"],
+        "encoding": opened["encoding"],
+        "estimate_s": estimate,
+        "drop_s": drop_s,
+        "expected_s": round(expected, 1),
+        "to_last_transmit_s": round(to_last, 1) if to_last is not None else None,
+        "to_last_handoff_s": round((out["last_handoff_at"] or committed) - committed, 1),
+        "first_handoff_s": round((out["first_handoff_at"] or committed) - committed, 2),
+        "error": round((to_last - expected) / expected, 4) if to_last and expected else None,
+    }
 
 
 def field_case_android(
@@ -196,28 +210,14 @@ def field_case_android(
             phone.stop()
         worker.stop()
         server.stop()
-    committed = opened["committed_at"]
-    expected = estimate + (drop_for if drop else 0.0)
     last = max(p.last_at for p in phones)
-    to_last = last - committed if last else None
-    taken = sum(p.taken for p in phones)
     result = {
         "gateway": "android",
         "poll_s": interval,
         "sims": sims,
         "per_sim_per_minute": round(PHONE_PER_MINUTE * scale, 1),
-        "scale": scale,
-        "recipients": FIELD_PERSONS,
-        "segments": opened["segments"],
-        "encoding": opened["encoding"],
-        "estimate_s": estimate,
-        "drop_s": drop_for if drop else 0.0,
-        "expected_s": round(expected, 1),
-        "to_last_transmit_s": round(to_last, 1) if to_last is not None else None,
-        "to_last_handoff_s": round((out["last_handoff_at"] or committed) - committed, 1),
-        "first_handoff_s": round((out["first_handoff_at"] or committed) - committed, 2),
-        "error": round((to_last - expected) / expected, 4) if to_last and expected else None,
-        "transmitted": taken,
+        **_timing(opened, out, estimate, drop_for if drop else 0.0, last, scale),
+        "transmitted": sum(p.taken for p in phones),
         "lost": FIELD_PERSONS - len(set().union(*(p.first_at for p in phones))),
         "duplicate_handoffs": sum(p.duplicates() for p in phones),
         "refused_while_down": 0,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salama.people.models import Area, Facility, Person, Team
 from salama.rollcalls.models import Effect
+from salama.safety.forms import AreaChoices
 
 CONFIRM_WORD = "CONFIRM"
 
@@ -25,9 +26,7 @@ class ComposerForm(forms.Form):
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams"), queryset=Team.objects.none(), required=False
     )
-    areas = forms.ModelMultipleChoiceField(
-        label=_("Areas"), queryset=Area.objects.none(), required=False
-    )
+    areas = AreaChoices(label=_("Areas"), queryset=Area.objects.none(), required=False)
     facilities = forms.ModelMultipleChoiceField(
         label=_("Facilities"), queryset=Facility.objects.none(), required=False
     )

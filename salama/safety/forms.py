@@ -9,18 +9,21 @@ from salama.people.models import Area, Certainty, DecisionKind, Status
 NOTE_MAX = 500
 
 
+def area_label(area: Area) -> str:
+    """An area's name in the page's language (its Arabic name on Arabic pages when it has one)."""
+    from django.utils.translation import get_language
+
+    return area.name_ar if get_language() == "ar" and area.name_ar else area.name_en
+
+
 class AreaChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        from django.utils.translation import get_language
-
-        return obj.name_ar if get_language() == "ar" and obj.name_ar else obj.name_en
+        return area_label(obj)
 
 
 class AreaChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        from django.utils.translation import get_language
-
-        return obj.name_ar if get_language() == "ar" and obj.name_ar else obj.name_en
+        return area_label(obj)
 
 
 class FieldCheckInForm(forms.Form):

@@ -62,3 +62,18 @@ def test_the_estimate_waits_for_a_failed_messages_retry(world: Any) -> None:
             state=DeliveryState.FAILED, next_attempt_at=retry
         )
         assert services.last_send_at(roll_call) == retry
+
+
+def test_the_composer_names_areas_in_the_pages_language(world: Any) -> None:
+    from django.utils import translation
+
+    from salama.people.services import save_area
+    from salama.rollcalls.forms import ComposerForm
+
+    save_area(org=world.org, name_en="Al-Shaar", name_ar="الشعار", aliases="")
+    for language, name in (("ar", "الشعار"), ("en", "Al-Shaar")):
+        with translation.override(language):
+            labels = [
+                label for _value, label in ComposerForm(org=world.org).fields["areas"].choices
+            ]
+        assert labels == [name]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
@@ -189,23 +189,32 @@ def leads_of(person: Person) -> list[Recipient]:
     return [r for r in found if r is not None]
 
 
+def _responders(area_id: int) -> QuerySet[LocalResponder]:
+    return LocalResponder.objects.filter(area_id=area_id).select_related("person", "contact_point")
+
+
+def _as_recipient(responder: LocalResponder) -> Recipient | None:
+    """The local responder as a recipient, or None when nothing may reach them now."""
+    if responder.person is not None:
+        return for_person(responder.person, "responder")
+    if responder.contact_point is not None:
+        points = _usable([responder.contact_point])
+        if points and points[0].kind == ContactKind.SMS:
+            key = f"c:{responder.contact_point.pk}"
+            return Recipient(role="responder", key=key, points=points)
+    return None
+
+
 def responders_of(area_id: int | None) -> list[Recipient]:
     if area_id is None:
         return []
-    found: list[Recipient] = []
-    for responder in LocalResponder.objects.filter(area_id=area_id).select_related(
-        "person", "contact_point"
-    ):
-        if responder.person is not None:
-            recipient = for_person(responder.person, "responder")
-            if recipient is not None:
-                found.append(recipient)
-        elif responder.contact_point is not None:
-            points = _usable([responder.contact_point])
-            if points and points[0].kind == ContactKind.SMS:
-                key = f"c:{responder.contact_point.pk}"
-                found.append(Recipient(role="responder", key=key, points=points))
-    return found
+    found = [_as_recipient(responder) for responder in _responders(area_id)]
+    return [r for r in found if r is not None]
+
+
+def reachable_responders(area_id: int) -> set[int]:
+    """The ids of the area's local responders an alert would reach now (the responders page)."""
+    return {r.pk for r in _responders(area_id) if _as_recipient(r) is not None}
 
 
 def life_safety_recipients(

@@ -42,6 +42,7 @@ from salama.people.forms import (
 )
 from salama.people.models import Area, ContactPoint, Facility, LocalResponder, Person, Team
 from salama.people.services import ContactSpec
+from salama.safety.forms import area_label
 
 PAGE_SIZE = 200
 
@@ -419,7 +420,7 @@ def responders(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("The local responder was added to %(area)s.")
-                    % {"area": _area_name(responder.area)},
+                    % {"area": area_label(responder.area)},
                 )
                 return redirect(f"{request.path}#area-{responder.area_id}")
         status = 400
@@ -427,25 +428,9 @@ def responders(request: HttpRequest) -> HttpResponse:
     rows = []
     for area in Area.objects.for_org(org):
         listed = by_area.get(area.pk, [])
-        reachable = {r.key for r in routing.responders_of(area.pk)} if listed else set()
-        rows.append(
-            {
-                "area": area,
-                "responders": [(r, _responder_key(r) in reachable) for r in listed],
-            }
-        )
+        reachable = routing.reachable_responders(area.pk) if listed else set()
+        rows.append({"area": area, "responders": [(r, r.pk in reachable) for r in listed]})
     return render(request, "people/responders.html", {"form": form, "rows": rows}, status=status)
-
-
-def _area_name(area: Area) -> str:
-    return area.name_ar if translation.get_language() == "ar" else area.name_en
-
-
-def _responder_key(responder: LocalResponder) -> str:
-    """The recipient key salama.alerts.routing gives this responder when it can be reached."""
-    if responder.person_id is not None:
-        return f"p:{responder.person_id}"
-    return f"c:{responder.contact_point_id}"
 
 
 @roles(*COORDINATING)
@@ -474,7 +459,7 @@ def responder_remove(request: HttpRequest) -> HttpResponse:
     )
     messages.success(
         request,
-        _("The local responder was removed from %(area)s.") % {"area": _area_name(area)},
+        _("The local responder was removed from %(area)s.") % {"area": area_label(area)},
     )
     return redirect(f"{back}#area-{area.pk}")
 

@@ -12,14 +12,18 @@ only through such a phone; any other recipient through any phone.
 
 Pacing, two checks at each poll (Android refuses the 31st text an app sends within a minute):
 
-- the pace: each phone has its own token bucket (RateBucket ``android:<id>``), refilled at its
-  ``per_minute`` (default 20), holding enough for about one and a half of the phone's poll
-  intervals (learned from its polls; ``DEFAULT_POLL_SECONDS`` until then), so a phone that
-  polls every 10 or 30 seconds takes what accrued since its last poll and keeps its pace;
+- the pace: each phone has its own token bucket (RateBucket ``android:<id>``), refilled at the
+  pace it can keep (``sustained_per_minute``: its ``per_minute``, default 20, or less where
+  Android's limit and its polls allow less), holding enough for about one and a half of the
+  phone's poll intervals (learned from its polls; ``DEFAULT_POLL_SECONDS`` until then), so a
+  poll takes what accrued since the last one;
 - the limit: a poll hands the phone at most ``ANDROID_LIMIT_PER_MINUTE - 1`` (29) texts less
-  those handed to it in the last 60 seconds, counted from ``AndroidPhone.recent_handoffs``,
-  written in the same transaction as the hand-offs, with the phone's row locked (two polls of
-  one phone at once are served one after the other).
+  those handed to it in the last 60 seconds, ends included, and texts other than life-safety
+  ones only up to that less ``LIFE_SAFETY_RESERVE``; counted from
+  ``AndroidPhone.recent_handoffs``, written in the same transaction as the hand-offs, with the
+  phone's row locked (two polls of one phone at once are served one after the other).
+
+The roll-call estimate replays these checks poll by poll (``seconds_to_hand``).
 
 The hand-off: handing a text to a polling phone marks the delivery sent (``handed_off_at``); the
 phone's later "delivered" or "failed" report goes through ``outbox.record_status``.
@@ -331,8 +335,9 @@ def claim_for(phone: AndroidPhone, limit: int, max_priority: int = Priority.BULK
 
 def outgoing(phone: AndroidPhone, *, held: bool = False) -> list[dict[str, Any]]:
     """What a poll hands to the phone: paced by its bucket, at most Android's limit less one
-    in any 60 seconds, routed by operator; each one handed over is marked sent (the hand-off),
-    in one transaction with the phone's row locked and its count of recent hand-offs.
+    in any 60 seconds (other texts less the life-safety reserve), routed by operator; each one
+    handed over is marked sent (the hand-off), in one transaction with the phone's row locked
+    and its count of recent hand-offs.
     `held`: the organisation's budget is spent, so only life-safety texts go. A phone revoked
     since its request was authenticated gets nothing."""
     from salama.messaging.dispatch import _suppress_at_send, record_failure

@@ -158,6 +158,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_RATE_PER_ADDRESS = env_int("SALAMA_LOGIN_RATE_PER_ADDRESS", 20)
 LOGIN_RATE_PER_ACCOUNT = env_int("SALAMA_LOGIN_RATE_PER_ACCOUNT", 8)
 LOGIN_RATE_WINDOW = env_int("SALAMA_LOGIN_RATE_WINDOW", 900)
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed:
+# the client address is then the rightmost entry they did not add (docs/operations.md).
+TRUSTED_PROXIES = env_list("SALAMA_TRUSTED_PROXIES")
 
 # --- Second factor and session limits (docs/operations.md, "Logging in") -----------------
 # Roles that must pass a second factor (security key or passkey; an approved TOTP as fallback)

@@ -15,7 +15,9 @@ class LoginForm(AuthenticationForm):
     """Django's login form behind database limits (salama.accounts.lockout): a fixed window per
     address, and an expiring exponential back-off per account name as typed, whether or not the
     account exists, so the answer never tells an attacker which accounts exist. A browser that
-    completed a login to the account before is not held back by the account back-off."""
+    completed a login to the account before (a signed known-device cookie naming it) is held
+    back by neither: behind a shared address (a proxy, a carrier's NAT) a flood from elsewhere
+    must not lock out the people who use the account every day."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -38,9 +40,13 @@ class LoginForm(AuthenticationForm):
         account = lockout.account_key(name)
         address = client_address(self.request) or "unknown"
         window = settings.LOGIN_RATE_WINDOW
-        limited = ratelimit.is_exceeded(
-            f"login:addr:{address}", limit=settings.LOGIN_RATE_PER_ADDRESS, window=window
-        ) or (lockout.is_locked(account) and not self._is_known_device(name))
+        known = self._is_known_device(name)
+        limited = not known and (
+            ratelimit.is_exceeded(
+                f"login:addr:{address}", limit=settings.LOGIN_RATE_PER_ADDRESS, window=window
+            )
+            or lockout.is_locked(account)
+        )
         if limited:
             raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
         try:

@@ -7,7 +7,6 @@ from django.http import HttpRequest
 
 from salama.accounts.models import AuditEvent
 
-
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 

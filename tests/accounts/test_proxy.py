@@ -65,9 +65,12 @@ def test_a_known_browser_is_not_held_back_by_the_address_limit(world: Any, setti
     settings.LOGIN_RATE_PER_ADDRESS = 5
     settings.LOGIN_RATE_PER_ACCOUNT = 3
     laptop = Client()
-    assert laptop.post(
-        "/accounts/login/", {"username": "staff", "password": PASSWORD}, REMOTE_ADDR=PROXY
-    ).status_code == 302
+    assert (
+        laptop.post(
+            "/accounts/login/", {"username": "staff", "password": PASSWORD}, REMOTE_ADDR=PROXY
+        ).status_code
+        == 302
+    )
     assert "salama_known" in laptop.cookies
     laptop.post("/accounts/logout/")
     # Wrong passwords for other accounts from the same (untrusted, shared) address.

@@ -166,6 +166,9 @@ TRUSTED_PROXIES = env_list("SALAMA_TRUSTED_PROXIES")
 # Roles that must pass a second factor (security key or passkey; an approved TOTP as fallback)
 # before any page; anyone who enrolled a factor is asked for it too.
 SECOND_FACTOR_ROLES = ("org_admin", "coordinator", "liaison")
+# The Django admin at /deployment-admin/ (superusers, after Salama's login and second factor).
+# Off by default: org admins manage members at /accounts/members/ (docs/operations.md).
+DEPLOYMENT_ADMIN = env_bool("SALAMA_DEPLOYMENT_ADMIN")
 SESSION_IDLE_TIMEOUT = env_int("SALAMA_SESSION_IDLE", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SALAMA_SESSION_ABSOLUTE", SESSION_COOKIE_AGE)
 REAUTH_WINDOW = env_int("SALAMA_REAUTH_SECONDS", 5 * 60)

@@ -1,17 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest
 from django.urls import include, path
 
 from salama import views
+from salama.accounts.admin import guard
 from salama.api import api
 
-
-def _superuser_only(request: HttpRequest) -> bool:
-    return bool(request.user.is_active and request.user.is_superuser)
-
-
-admin.site.has_permission = _superuser_only  # type: ignore[method-assign]
+# Off unless SALAMA_DEPLOYMENT_ADMIN is set; then Salama's login and second factor, superusers only.
+guard(admin.site)
 admin.site.site_header = "Salama deployment"
 
 urlpatterns = [

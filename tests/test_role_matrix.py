@@ -15,8 +15,8 @@ from tests.conftest import ROLES
 
 # Namespaces walked elsewhere or exempted, with the reason.
 EXEMPT_NAMESPACES = {
-    "admin": "Django admin: deployment superusers only, never shows encrypted fields "
-    "(tests/accounts/test_security.py::test_admin_is_for_superusers_only)",
+    "admin": "Django admin: off unless SALAMA_DEPLOYMENT_ADMIN, then superusers after Salama's "
+    "login and second factor; walked by test_deployment_admin_as_every_persona below",
     "api": "the JSON API is walked operation by operation below, from its OpenAPI schema",
 }
 EXEMPT_NAMES: dict[str, str] = {}
@@ -179,3 +179,33 @@ def test_anonymous_api_gets_401(anon: Any, db: None) -> None:
 
 def test_role_matrix_is_not_empty() -> None:
     assert len(url_patterns()) >= 5 and len(api_operations()) >= 1
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_deployment_admin_as_every_persona(
+    enabled: bool, world: Any, clients: dict[str, Any], anon: Any, settings: Any
+) -> None:
+    """The Django admin's own URLs, as every persona and a deployment superuser: 404 for all
+    while SALAMA_DEPLOYMENT_ADMIN is off; when on, anonymous users go to Salama's login, every
+    organisation role is refused, and only a superuser past the second factor gets in."""
+    from salama.accounts.models import User
+    from tests.conftest import PASSWORD, client_for
+
+    settings.DEPLOYMENT_ADMIN = enabled
+    root = client_for(User.objects.create_superuser("root", password=PASSWORD))
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:accounts_membership_changelist"),
+        reverse("admin:accounts_organisation_change", args=[world.org.pk]),
+        reverse("admin:password_change"),
+    ]
+    for url in pages:
+        for persona in PERSONAS:
+            response = client(persona, clients, anon).get(url)
+            if not enabled:
+                assert response.status_code == 404, f"{url} as {persona}"
+            elif persona == "anon":
+                check(response, "login", f"{url} as anon")
+            else:
+                check(response, "denied", f"{url} as {persona}")
+        assert root.get(url).status_code == (200 if enabled else 404), f"{url} as superuser"

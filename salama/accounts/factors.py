@@ -38,10 +38,12 @@ def has_confirmed_factor(user: Any) -> bool:
 
 
 def requires_second_factor(user: Any) -> bool:
-    """Org admins, coordinators and liaisons (in any active organisation), and anyone who has
-    enrolled a factor of their own."""
+    """Org admins, coordinators and liaisons (in any active organisation), deployment
+    superusers, and anyone who has enrolled a factor of their own."""
     if not user.is_authenticated:
         return False
+    if user.is_superuser:
+        return True
     if Membership.objects.filter(
         user=user, is_active=True, org__is_active=True, role__in=required_roles()
     ).exists():

@@ -166,15 +166,14 @@ def test_healthz(anon: Any, db: None) -> None:
     assert anon.get("/healthz").json() == {"status": "ok"}
 
 
-def test_admin_is_for_superusers_only(world: Any, clients: dict) -> None:
+def test_admin_is_for_superusers_only(world: Any, clients: dict, settings: Any) -> None:
     from salama.accounts.models import User
+    from tests.conftest import client_for
 
-    assert clients["org_admin"].get("/deployment-admin/").status_code == 302
+    settings.DEPLOYMENT_ADMIN = True  # off by default (tests/accounts/test_admin.py)
+    assert clients["org_admin"].get("/deployment-admin/").status_code == 403
     root = User.objects.create_superuser("root", password=PASSWORD)
-    from django.test import Client
-
-    superuser = Client()
-    superuser.force_login(root)
+    superuser = client_for(root)  # with its second factor passed
     assert superuser.get("/deployment-admin/").status_code == 200
     page = superuser.get(f"/deployment-admin/accounts/organisation/{world.org.pk}/change/")
     assert page.status_code == 200

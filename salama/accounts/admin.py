@@ -59,7 +59,7 @@ def guard(site: admin.AdminSite) -> None:
 
         return gated
 
-    site.admin_view = admin_view  # type: ignore[method-assign]
+    site.admin_view = admin_view  # type: ignore[method-assign,assignment]
     site.has_permission = may_use  # type: ignore[method-assign]
     site.login = login  # type: ignore[method-assign,assignment]
 

@@ -149,7 +149,7 @@ def second_factor_device(user: Any) -> Any:
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from salama.accounts.models import FallbackFactor
+    from salama.accounts.models import FallbackApproval, FallbackFactor
     from salama.lib import clock
 
     fallback = FallbackFactor.objects.filter(user=user).select_related("totp").first()
@@ -159,6 +159,9 @@ def second_factor_device(user: Any) -> Any:
         fallback = FallbackFactor.objects.create(
             user=user, totp=totp, recovery=recovery, proven_at=clock.now(), approved_at=clock.now()
         )
+    # Approved by each organisation the user belongs to now (an approval counts per org).
+    for org_id in user.memberships.values_list("org_id", flat=True):
+        FallbackApproval.objects.get_or_create(org_id=org_id, fallback=fallback)
     return fallback.totp
 
 

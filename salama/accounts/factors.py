@@ -22,7 +22,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from salama.accounts import audit
-from salama.accounts.models import FallbackFactor, Membership, Role, User, UserSession
+from salama.accounts.models import (
+    FallbackApproval,
+    FallbackFactor,
+    Membership,
+    Role,
+    User,
+    UserSession,
+)
 from salama.lib import clock
 
 VERIFIED_AT = "_salama_2fa_at"
@@ -52,8 +59,31 @@ def requires_second_factor(user: Any) -> bool:
 
 
 def is_verified(request: HttpRequest) -> bool:
+    """The session passed a second factor that counts in its current organisation: a security
+    key anywhere; an authenticator app (or its recovery codes) for a privileged role only where
+    that organisation approved it (`fallback_counts`)."""
     verified = getattr(request.user, "is_verified", None)
-    return bool(verified and verified())
+    if not (verified and verified()):
+        return False
+    device = getattr(request.user, "otp_device", None)
+    if not isinstance(device, TOTPDevice | StaticDevice):
+        return True
+    fallback = fallback_of(request.user)
+    return fallback is not None and fallback_counts(fallback, getattr(request, "membership", None))
+
+
+def fallback_counts(fallback: FallbackFactor, membership: Membership | None) -> bool:
+    """Whether an approved app is a second factor for `membership`: always for a role that
+    does not need one, else only if the membership's organisation approved it."""
+    if fallback.is_pending:
+        return False
+    if membership is None or membership.role not in required_roles():
+        return True
+    return approved_in(fallback, membership.org_id)
+
+
+def approved_in(fallback: FallbackFactor, org_id: int) -> bool:
+    return FallbackApproval.objects.for_org(org_id).filter(fallback=fallback).exists()
 
 
 def mark_verified(request: HttpRequest, device: Any) -> None:
@@ -100,7 +130,9 @@ def verify_code(*, request: HttpRequest, code: str) -> bool:
     user = request.user
     code = "".join(code.split())
     fallback = fallback_of(user)
-    if not code or fallback is None or fallback.is_pending:
+    if not code or fallback is None:
+        return False
+    if not fallback_counts(fallback, getattr(request, "membership", None)):
         return False
     for device in (fallback.totp, fallback.recovery):
         if device.confirmed and device.verify_token(code):
@@ -160,18 +192,44 @@ def admin_can_manage(admin: Any, target: Any, org_id: int) -> bool:
 
 @transaction.atomic
 def approve_fallback(*, target: User, request: HttpRequest) -> None:
+    """The acting organisation's approval of `target`'s proven app. It counts there only
+    (`fallback_counts`); the first approval anywhere also makes the app usable at all, for
+    roles that need no approval. Audited in every organisation the user belongs to."""
     org_id = request.org.pk  # type: ignore[attr-defined]
     if not admin_can_manage(request.user, target, org_id):
         raise PermissionDenied
     fallback = FallbackFactor.objects.select_for_update().filter(user=target).first()
-    if fallback is None or fallback.proven_at is None or not fallback.is_pending:
+    if fallback is None or fallback.proven_at is None or approved_in(fallback, org_id):
         raise ValidationError(_("There is no authenticator app waiting for approval."))
-    TOTPDevice.objects.filter(pk=fallback.totp_id).update(confirmed=True)
-    StaticDevice.objects.filter(pk=fallback.recovery_id).update(confirmed=True)
-    fallback.approved_by = request.user  # type: ignore[assignment]
-    fallback.approved_at = clock.now()
-    fallback.save(update_fields=["approved_by", "approved_at"])
+    now = clock.now()
+    if fallback.is_pending:
+        TOTPDevice.objects.filter(pk=fallback.totp_id).update(confirmed=True)
+        StaticDevice.objects.filter(pk=fallback.recovery_id).update(confirmed=True)
+        fallback.approved_by = request.user  # type: ignore[assignment]
+        fallback.approved_at = now
+        fallback.save(update_fields=["approved_by", "approved_at"])
+    FallbackApproval.objects.create(
+        org_id=org_id, fallback=fallback, approved_by_id=request.user.pk, approved_at=now
+    )
     audit.record("fallback_approved", request=request, obj=target)
+    for other in _other_orgs(target, org_id):
+        audit.record(
+            "fallback_approved_elsewhere",
+            org_id=other,
+            actor_id=request.user.pk,
+            obj=target,
+            request=None,
+            detail={"approved_in": org_id, "counts_here": approved_in(fallback, other)},
+        )
+
+
+def _other_orgs(user: User, org_id: int) -> list[int]:
+    """The user's other organisations (their own memberships: not one organisation's data)."""
+    return list(
+        Membership.objects.filter(user=user, is_active=True)
+        .exclude(org_id=org_id)
+        .values_list("org_id", flat=True)
+    )
 
 
 @transaction.atomic

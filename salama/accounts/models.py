@@ -181,6 +181,26 @@ class FallbackFactor(models.Model):
         return self.approved_at is None
 
 
+class FallbackApproval(OrgScoped):
+    """One organisation's approval of a user's authenticator app. The app counts as a second
+    factor for a privileged role (SECOND_FACTOR_ROLES) only in the organisations that approved
+    it: an admin of one organisation cannot vouch for the user in another."""
+
+    fallback = models.ForeignKey(FallbackFactor, on_delete=models.CASCADE, related_name="approvals")
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fallback", "org"], name="one_approval_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"approval#{self.pk}"
+
+
 class LoginBackoff(models.Model):
     """Failed logins for one key (an account name as typed, or an address): each failure past
     the free ones doubles the wait (`locked_until`); the count is forgotten after a quiet

@@ -50,7 +50,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     keys = factors.security_keys(user)
     fallback = factors.fallback_of(user)
-    has_code = fallback is not None and not fallback.is_pending
+    membership = getattr(request, "membership", None)
+    has_code = fallback is not None and factors.fallback_counts(fallback, membership)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if factors.verify_code(request=request, code=form.cleaned_data["code"]):
@@ -218,9 +219,10 @@ def members(request: HttpRequest) -> HttpResponse:
                 "membership": membership,
                 "keys": len(factors.security_keys(user)),
                 "fallback": fallback,
+                # Proven, and not yet approved by this organisation (another's does not count).
                 "waiting": fallback is not None
                 and fallback.proven_at is not None
-                and fallback.is_pending,
+                and not factors.approved_in(fallback, membership.org_id),
                 "required": membership.role in required,
                 "is_self": user.pk == request.user.pk,
             }

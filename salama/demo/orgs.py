@@ -5,7 +5,14 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from salama.accounts.models import FallbackFactor, Membership, Organisation, Role, User
+from salama.accounts.models import (
+    FallbackApproval,
+    FallbackFactor,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 from salama.accounts.services import create_organisation
 from salama.lib import clock
 
@@ -48,9 +55,12 @@ def _demo_authenticator(user: User) -> None:
         return
     totp = TOTPDevice.objects.create(user=user, name="fallback", confirmed=True)
     recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
-    FallbackFactor.objects.create(
+    fallback = FallbackFactor.objects.create(
         user=user, totp=totp, recovery=recovery, proven_at=clock.now(), approved_at=clock.now()
     )
+    # Approved by each of the user's organisations, as their admins would (it counts per org).
+    for org_id in user.memberships.values_list("org_id", flat=True):
+        FallbackApproval.objects.create(org_id=org_id, fallback=fallback)
 
 
 def demo_totp_secret(username: str) -> str | None:

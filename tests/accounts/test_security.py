@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from salama.accounts.models import AuditEvent, UserSession
-from tests.conftest import PASSWORD, ROLES
+from tests.conftest import PASSWORD, ROLES, second_factor_device
 from tests.test_role_matrix import fill, pattern_params, role_of, url_patterns
 
 REQUIRED_CSP = {
@@ -132,6 +132,7 @@ def test_switch_organisation(world: Any, clients: dict) -> None:
     from salama.accounts.models import Membership
 
     Membership.objects.create(user=world.users["coordinator"], org=world.other_org, role="liaison")
+    second_factor_device(world.users["coordinator"])  # the new organisation approves the app too
     client = clients["coordinator"]
     assert client.get("/api/me").json()["organisation"] == "relief"
     client.post("/accounts/switch/", {"org": world.other_org.pk})

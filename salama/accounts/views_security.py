@@ -3,6 +3,7 @@ security key, the TOTP fallback, one's own sessions and tokens, and an org admin
 members' factors (approve a fallback, reset)."""
 
 import hashlib
+from datetime import timedelta
 from typing import Any, cast
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from salama.accounts.access import (
     roles,
 )
 from salama.accounts.forms import CodeForm
-from salama.accounts.models import Membership, User
+from salama.accounts.models import AuditEvent, Membership, User
 from salama.accounts.webauthn import configuration
 from salama.lib import clock
 
@@ -227,7 +228,28 @@ def members(request: HttpRequest) -> HttpResponse:
                 "is_self": user.pk == request.user.pk,
             }
         )
-    return render(request, "accounts/members.html", {"rows": rows})
+    context = {"rows": rows, "lost_elsewhere": lost_elsewhere(request.org)}  # type: ignore[attr-defined]
+    return render(request, "accounts/members.html", context)
+
+
+LOST_NOTICE_DAYS = 30
+
+
+def lost_elsewhere(org: Any) -> list[dict[str, Any]]:
+    """Members whose phone another organisation reported lost or seized in the last 30 days
+    (salama.privacy.services.report_phone_lost audits it here as "phone.lost_elsewhere")."""
+    since = clock.now() - timedelta(days=LOST_NOTICE_DAYS)
+    events = AuditEvent.objects.filter(org_id=org.pk, action="phone.lost_elsewhere", at__gte=since)
+    members = (
+        Membership.objects.for_org(org)
+        .select_related("user")
+        .in_bulk([int(e.object_id) for e in events if e.object_id.isdigit()])
+    )
+    return [
+        {"at": e.at, "membership": members[int(e.object_id)], **e.detail}
+        for e in events.order_by("-at")
+        if e.object_id.isdigit() and int(e.object_id) in members
+    ]
 
 
 def _member(request: HttpRequest, member_id: int) -> Membership:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -60,8 +61,9 @@ def report_phone_lost(
     point_ids: Iterable[int] | None = None,
     request: HttpRequest | None = None,
 ) -> PhoneLost:
-    """ "Phone lost or seized", in one transaction: every session of the linked login ends and
-    every API token of it is revoked, and the chosen numbers (by default each unshared number;
+    """ "Phone lost or seized", in one transaction: the linked login's sessions and API tokens
+    for this organisation end (those for its other organisations are kept, and their admins
+    are told), and the chosen numbers (by default each unshared number;
     a shared one only when chosen) are compromised through alerts' `mark_phone_seized`, so
     nothing is sent to them and what comes from them changes nothing. One audit row "phone.lost"
     (ids and counts)."""
@@ -77,10 +79,18 @@ def report_phone_lost(
         raise ValidationError(_("Choose only numbers of this person."), code="point")
     result = PhoneLost(user_id=membership.user_id if membership else None)
     if result.user_id is not None:
-        result.sessions, _kinds = UserSession.objects.filter(user_id=result.user_id).delete()
-        result.tokens = ApiToken.objects.filter(
-            user_id=result.user_id, revoked_at__isnull=True
-        ).update(revoked_at=clock.now())
+        # This organisation's sessions (and any not yet in one), and its tokens: the person's
+        # standing in their other organisations is theirs to decide (`_tell_other_orgs`).
+        result.sessions, _kinds = (
+            UserSession.objects.filter(user_id=result.user_id)
+            .filter(Q(org_id=target_org) | Q(org_id__isnull=True))
+            .delete()
+        )
+        result.tokens = (
+            ApiToken.objects.for_org(target_org)
+            .filter(user_id=result.user_id, revoked_at__isnull=True)
+            .update(revoked_at=clock.now())
+        )
     for point_id in chosen:
         mark_phone_seized(contact_point=known[point_id], by=by, request=request)
         result.compromised.append(point_id)
@@ -99,7 +109,32 @@ def report_phone_lost(
             "contact_points": result.compromised,
         },
     )
+    if result.user_id is not None:
+        _tell_other_orgs(user_id=result.user_id, reported_in=target_org, by=by)
     return result
+
+
+def _tell_other_orgs(*, user_id: int, reported_in: int, by: Membership) -> None:
+    """One "phone.lost_elsewhere" audit row in each other organisation of the user, which its
+    admins see on their members page (salama.accounts.views_security.members), with what was
+    kept there: they decide whether to report the phone lost for their organisation too."""
+    # The user's own memberships, across organisations: ids only, nothing of their data.
+    for other in Membership.objects.filter(user_id=user_id, is_active=True).exclude(
+        org_id=reported_in
+    ):
+        sessions = UserSession.objects.filter(user_id=user_id, org_id=other.org_id).count()
+        tokens = (
+            ApiToken.objects.for_org(other.org_id)
+            .filter(user_id=user_id, revoked_at__isnull=True)
+            .count()
+        )
+        audit.record(
+            "phone.lost_elsewhere",
+            org_id=other.org_id,
+            actor_id=by.user_id,
+            obj=other,
+            detail={"reported_in": reported_in, "sessions_kept": sessions, "tokens_kept": tokens},
+        )
 
 
 @transaction.atomic

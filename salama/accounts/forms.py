@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salama.accounts import lockout, ratelimit
 from salama.accounts.audit import client_address
-from salama.accounts.models import User
+from salama.accounts.models import Role, User
 
 
 class LoginForm(AuthenticationForm):
@@ -76,3 +76,18 @@ class CodeForm(forms.Form):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=[("ar", "العربية"), ("en", "English")])
     next = forms.CharField(required=False)
+
+
+class MemberForm(forms.Form):
+    """A new member: a login name (no real name needed) and a role."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "off", "dir": "ltr"})
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

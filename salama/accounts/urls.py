@@ -23,6 +23,15 @@ urlpatterns = [
         name="approve_fallback",
     ),
     path("members/<int:member_id>/reset/", views_security.reset_factors, name="reset_factors"),
+    # Managing members without the Django admin (S3).
+    path("members/add/", views_security.add_member, name="add_member"),
+    path("members/<int:member_id>/role/", views_security.set_role, name="set_member_role"),
+    path("members/<int:member_id>/remove/", views_security.remove_member, name="remove_member"),
+    path(
+        "members/<int:member_id>/password/",
+        views_security.set_password,
+        name="set_member_password",
+    ),
     path("webauthn/register/begin/", webauthn.key_begin, name="key_begin"),
     path("webauthn/register/complete/", webauthn.key_complete, name="key_complete"),
     path("webauthn/verify/begin/", webauthn.auth_begin, name="auth_begin"),

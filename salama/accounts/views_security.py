@@ -16,14 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salama.accounts import audit, factors, lockout
+from salama.accounts import members as member_services
 from salama.accounts.access import (
     ORG_ADMIN_ONLY,
     login_only,
     require_recent_second_factor,
     roles,
 )
-from salama.accounts.forms import CodeForm
-from salama.accounts.models import AuditEvent, Membership, User
+from salama.accounts.forms import CodeForm, MemberForm, RoleForm
+from salama.accounts.models import AuditEvent, Membership, Role, User
 from salama.accounts.webauthn import configuration
 from salama.lib import clock
 
@@ -203,7 +204,12 @@ def remove_key(request: HttpRequest) -> HttpResponse:
 
 @roles(*ORG_ADMIN_ONLY)
 def members(request: HttpRequest) -> HttpResponse:
-    """An org admin's view: who has which factor, fallbacks waiting for approval."""
+    return _members_page(request)
+
+
+def _members_page(request: HttpRequest, form: MemberForm | None = None) -> HttpResponse:
+    """An org admin's view: the members and their roles, who has which factor, fallbacks
+    waiting for approval; adding, changing and removing members (salama.accounts.members)."""
     rows = []
     memberships = (
         Membership.objects.for_org(request.org)  # type: ignore[attr-defined]
@@ -228,8 +234,13 @@ def members(request: HttpRequest) -> HttpResponse:
                 "is_self": user.pk == request.user.pk,
             }
         )
-    context = {"rows": rows, "lost_elsewhere": lost_elsewhere(request.org)}  # type: ignore[attr-defined]
-    return render(request, "accounts/members.html", context)
+    context = {
+        "rows": rows,
+        "lost_elsewhere": lost_elsewhere(request.org),  # type: ignore[attr-defined]
+        "form": form or MemberForm(),
+        "roles": Role.choices,
+    }
+    return render(request, "accounts/members.html", context, status=400 if form else 200)
 
 
 LOST_NOTICE_DAYS = 30
@@ -291,3 +302,90 @@ def reset_factors(request: HttpRequest, member_id: int) -> HttpResponse:
             % {"count": removed},
         )
     return redirect("accounts:members")
+
+
+def _acting(request: HttpRequest) -> Membership:
+    return cast(Membership, request.membership)  # type: ignore[attr-defined]
+
+
+def _one_time(request: HttpRequest, membership: Membership, password: str) -> HttpResponse:
+    context = {"membership": membership, "password": password}
+    return render(request, "accounts/member_password.html", context)
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def add_member(request: HttpRequest) -> HttpResponse:
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, form)
+    try:
+        membership, password = member_services.add_member(
+            org=request.org,  # type: ignore[attr-defined]
+            username=form.cleaned_data["username"],
+            role=form.cleaned_data["role"],
+            by=_acting(request),
+            request=request,
+        )
+    except ValidationError as error:
+        form.add_error("username", error.messages[0])
+        return _members_page(request, form)
+    return _one_time(request, membership, password)
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def set_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    membership = _member(request, member_id)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a role."))
+        member_services.set_role(
+            membership=membership,
+            role=form.cleaned_data["role"],
+            by=_acting(request),
+            request=request,
+        )
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, _("The role was changed."))
+    return redirect("accounts:members")
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def remove_member(request: HttpRequest, member_id: int) -> HttpResponse:
+    membership = _member(request, member_id)
+    try:
+        member_services.remove_member(membership=membership, by=_acting(request), request=request)
+    except PermissionDenied as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, _("The member was removed; their sessions here ended."))
+    return redirect("accounts:members")
+
+
+@roles(*ORG_ADMIN_ONLY)
+@require_POST
+@require_recent_second_factor
+def set_password(request: HttpRequest, member_id: int) -> HttpResponse:
+    membership = _member(request, member_id)
+    try:
+        password = member_services.set_password(
+            membership=membership, by=_acting(request), request=request
+        )
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, _message(error))
+        return redirect("accounts:members")
+    return _one_time(request, membership, password)
+
+
+def _message(error: PermissionDenied | ValidationError) -> str:
+    if isinstance(error, ValidationError):
+        return error.messages[0]
+    return str(error) or _("Another organisation admin must do this for your account.")

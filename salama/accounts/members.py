@@ -45,9 +45,15 @@ def _not_self(membership: Membership, by: Membership) -> None:
 
 @transaction.atomic
 def add_member(
-    *, org: Organisation, username: str, role: str, by: Membership, request: HttpRequest | None
+    *,
+    org: Organisation,
+    username: str,
+    role: str,
+    by: Membership | None,
+    request: HttpRequest | None,
 ) -> tuple[Membership, str]:
-    """A new login and its membership; returns the one-time password, shown once."""
+    """A new login and its membership; returns the one-time password, shown once. `by` is None
+    when the operator does it (`salama add-member`)."""
     _check_role(role)
     username = username.strip()
     UnicodeUsernameValidator()(username)
@@ -57,9 +63,32 @@ def add_member(
     user = User.objects.create_user(username=username, password=password)
     membership = Membership.objects.create(user=user, org=org, role=role)
     audit.record(
-        "member.added", org_id=org.pk, obj=membership, request=request, detail={"role": role}
+        "member.added",
+        org_id=org.pk,
+        actor_id=by.user_id if by else None,
+        obj=membership,
+        request=request,
+        detail={"role": role} if by else {"role": role, "by": "operator"},
     )
     return membership, password
+
+
+@transaction.atomic
+def grant_membership(*, org: Organisation, user: User, role: str) -> Membership:
+    """The operator's way to put an existing login into a(nother) organisation, or back into
+    one (`salama add-member`); org admins can only add new logins, never another
+    organisation's."""
+    _check_role(role)
+    membership, _created = Membership.objects.update_or_create(
+        user=user, org=org, defaults={"role": role, "is_active": True}
+    )
+    audit.record(
+        "member.added",
+        org_id=org.pk,
+        obj=membership,
+        detail={"role": role, "by": "operator", "existing_login": True},
+    )
+    return membership
 
 
 @transaction.atomic

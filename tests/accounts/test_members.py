@@ -113,3 +113,29 @@ def test_member_changes_need_a_recent_second_factor(world: Any, settings: Any) -
         response = admin.post("/accounts/members/add/", {"username": "late", "role": "staff"})
     assert response.status_code == 302 and "reauth=1" in response["Location"]
     assert not User.objects.filter(username="late").exists()
+
+
+def test_the_operator_creates_an_organisation_and_its_first_admin(db: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from salama.accounts.models import Organisation
+
+    out = StringIO()
+    call_command("create_org", "newaid", "New Aid", "--time-zone", "UTC", stdout=out)
+    org = Organisation.objects.get(slug="newaid")
+    call_command("add_member", "newaid", "first.admin", "org_admin", stdout=out)
+    password = out.getvalue().split("(shown once): ")[1].strip()
+    client = Client()
+    login = client.post("/accounts/login/", {"username": "first.admin", "password": password})
+    assert login["Location"].startswith("/accounts/verify/")  # an org admin: second factor next
+    assert Membership.objects.get(user__username="first.admin").org_id == org.pk
+    # An existing login joins a second organisation with its password unchanged.
+    call_command("add_member", "newaid", "first.admin", "observer", stdout=out)
+    assert Membership.objects.get(user__username="first.admin").role == "observer"
+    assert User.objects.get(username="first.admin").check_password(password)
+    assert [e.detail["by"] for e in AuditEvent.objects.filter(action="member.added")] == [
+        "operator",
+        "operator",
+    ]

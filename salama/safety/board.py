@@ -77,6 +77,7 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "subject": subject,
             "entries": selectors.timeline(subject),
+            "held": selectors.held_safe(subject),
             "decision_form": DecisionForm(),
         },
     )

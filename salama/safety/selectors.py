@@ -230,3 +230,12 @@ def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
     for e in Event.objects.filter(org_id=person.org_id, started_at__gte=earliest):
         entries.append(TimelineEntry(e.started_at, "event", e))
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def held_safe(person: Person) -> CheckIn | None:
+    """The newest SAFE kept beside the person's open call for help (record_checkin, rule 3a):
+    shown to a coordinator next to the call, never as the person's state."""
+    held = CheckIn.objects.filter(person=person, is_held=True)
+    if person.state_at is not None:
+        held = held.filter(received_at__gte=person.state_at)
+    return held.select_related("recorded_by__user").order_by("-received_at", "-id").first()

@@ -126,6 +126,7 @@ def proxy(request: HttpRequest) -> HttpResponse:
                 basis=request.POST.get("basis", Basis.PROXY_SEEN),
                 note=request.POST.get("note", "")[:500],
                 recorded_by=member_of(request),
+                clear_help=request.POST.getlist("clear_help"),
             )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
@@ -138,11 +139,22 @@ def proxy(request: HttpRequest) -> HttpResponse:
                     "codes": " ".join(c.person.codename for c in result.checkins),
                 },
             )
+            if result.help_open:
+                messages.warning(
+                    request,
+                    _(
+                        "Not recorded for %(n)d who asked for help: %(codes)s. Their call for "
+                        "help is still open. If you saw them safe yourself, tick "
+                        "'I saw them safe myself' beside their codename and record again."
+                    )
+                    % {"n": len(result.help_open), "codes": " ".join(result.help_open)},
+                )
             return redirect("safety:proxy")
+    calling = {m.pk for m in members if services.has_open_call(m)}
     return render(
         request,
         "safety/proxy.html",
-        {"person": person, "members": members, "statuses": Status.choices},
+        {"person": person, "members": members, "statuses": Status.choices, "calling": calling},
     )
 
 

@@ -250,3 +250,18 @@ def test_a_repeated_gateway_id_is_stored_once(roster: Roster) -> None:
                      gateway_ref="abc")  # fmt: skip
     assert first[0].pk == second[0].pk and second[1] is None
     assert InboundMessage.objects.count() == 1 and CheckIn.objects.count() == 1
+
+
+def test_safe_all_skips_an_open_call_for_help_and_says_how_many(roster: Roster) -> None:
+    text(roster, NUMBERS["k1"], "help")
+    with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
+        result = text(roster, NUMBERS["lead"], "SAFE ALL")
+        named = text(roster, NUMBERS["lead"], "SAFE K1")
+    roster.k1.refresh_from_db()
+    assert roster.k1.state == "NEED_HELP"
+    assert not CheckIn.objects.filter(person=roster.k1, basis="proxy_seen").exists()
+    assert result["action"] == "proxy_checkin" and sorted(result["codenames"]) == ["K2", "K3"]
+    assert result["reason"] == "help_open"
+    for answer in (result, named):
+        assert "1 not marked safe: they asked for help" in answer["reply"]
+        assert "K1" not in answer["reply"]  # codenames only on the page

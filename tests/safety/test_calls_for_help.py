@@ -1,0 +1,146 @@
+"""Every call for help reaches someone who can act, and nothing Salama says is untrue (issue H1,
+items 2, 3, 7 and 10): a SAFE never silently clears a person's own call for help; a web call for
+help is never refused and shows its alert's state; decisions are deliberate."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from salama.accounts.models import Membership
+from salama.alerts import services as alerts
+from salama.alerts.models import Alert, AlertKind
+from salama.people.models import Person
+from salama.safety import services
+from salama.safety.models import CheckIn
+from salama.safety.selectors import Filters, board_summary
+from tests.safety.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+M = timedelta(minutes=1)
+
+
+def fresh(person: Person) -> Person:
+    return Person.objects.get(pk=person.pk)
+
+
+def checkin(person: Person, status: str = "SAFE", basis: str = "self", **kw: Any) -> CheckIn:
+    return services.record_checkin(
+        person=person, status=status, basis=basis, channel=kw.pop("channel", "field_page"), **kw
+    )
+
+
+def member(world: Any, name: str) -> Membership:
+    return Membership.objects.get(user=world.users[name], org=world.org)
+
+
+def call_for_help(person: Person, **kw: Any) -> Alert:
+    made = checkin(person, "NEED_HELP", **kw)
+    return Alert.objects.get(checkin_id=made.pk, kind=AlertKind.NEED_HELP)
+
+
+# --- Item 2: a proxy check-in never overwrites a person's own call for help --------------------
+
+
+def test_safe_all_skips_a_person_whose_own_call_for_help_is_open(frozen: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    frozen.shift(10 * M)
+    result = services.record_proxy_checkins(lead=team.lead, codenames=None)
+    assert fresh(team.k12).state == "NEED_HELP"
+    assert not CheckIn.objects.filter(person=team.k12, basis="proxy_seen").exists()
+    assert result.help_open == ["K12"]
+    assert sorted(c.person.codename for c in result.checkins) == ["K10", "K14", "K27"]
+
+
+def test_named_proxy_safe_skips_an_open_call_too(frozen: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    result = services.record_proxy_checkins(lead=team.lead, codenames=["K12", "K14"])
+    assert fresh(team.k12).state == "NEED_HELP" and fresh(team.k14).state == "SAFE"
+    assert result.help_open == ["K12"]
+
+
+def test_lead_who_saw_them_clears_a_call_only_by_saying_so(frozen: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    frozen.shift(10 * M)
+    heard = services.record_proxy_checkins(
+        lead=team.lead, codenames=["K12"], basis="proxy_heard", clear_help=["K12"]
+    )
+    assert heard.help_open == ["K12"] and fresh(team.k12).state == "NEED_HELP"
+    seen = services.record_proxy_checkins(lead=team.lead, codenames=["K12"], clear_help=["K12"])
+    assert seen.help_open == [] and fresh(team.k12).state == "SAFE"
+
+
+def test_after_a_coordinator_closes_the_call_safe_all_counts_again(
+    frozen: Any, world: Any, team: Any
+) -> None:
+    alert = call_for_help(team.k12)
+    alerts.close(alert=alert, by=member(world, "coordinator"), note="reached by the clinic")
+    frozen.shift(10 * M)
+    result = services.record_proxy_checkins(lead=team.lead, codenames=None)
+    assert result.help_open == [] and fresh(team.k12).state == "SAFE"
+
+
+def test_proxy_page_names_who_was_skipped_and_offers_to_confirm(clients: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    response = clients["lead"].post(
+        "/safety/proxy/", {"mode": "all_except", "status": "SAFE"}, follow=True
+    )
+    text = response.content.decode()
+    assert "Not recorded for 1 who asked for help: K12" in text
+    assert fresh(team.k12).state == "NEED_HELP" and fresh(team.k14).state == "SAFE"
+    assert 'name="clear_help" value="K12"' in text  # the explicit way, on the page
+    clients["lead"].post(
+        "/safety/proxy/",
+        {"mode": "named", "codenames": ["K12"], "clear_help": ["K12"], "status": "SAFE"},
+    )
+    assert fresh(team.k12).state == "SAFE"
+
+
+# --- Item 3: stale or skewed times never clear a call for help --------------------------------
+
+
+def test_a_safe_older_than_the_open_call_is_kept_but_does_not_clear_it(
+    frozen: Any, team: Any
+) -> None:
+    # HELP written at 11:50 on the phone, received 12:00; a SAFE written 11:55 arrives after it.
+    call_for_help(team.k12, device_at=T0 - 10 * M)
+    frozen.shift(M)
+    late = checkin(team.k12, "SAFE", device_at=T0 - 5 * M)
+    person = fresh(team.k12)
+    assert person.state == "NEED_HELP"
+    assert late.is_held and CheckIn.objects.filter(pk=late.pk).exists()
+    assert board_summary(team.org, Filters()).counts["SAFE"] == 0
+
+
+def test_a_retimed_safe_does_not_clear_an_open_call(frozen: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    frozen.shift(5 * M)
+    skewed = checkin(team.k12, "SAFE", device_at=T0 + timedelta(days=1))  # clock a day ahead
+    assert skewed.is_time_flagged and skewed.is_held
+    assert fresh(team.k12).state == "NEED_HELP"
+
+
+def test_a_relayed_safe_is_kept_beside_the_call(frozen: Any, world: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    frozen.shift(5 * M)
+    services.record_relayed_entry(
+        org=team.org, text="K12 safe, call", recorded_by=member(world, "coordinator")
+    )
+    assert fresh(team.k12).state == "NEED_HELP"
+    page = member_page(world, team.k12)
+    assert "held while the call for help is open" in page
+
+
+def test_the_persons_own_fresh_safe_clears_the_call(frozen: Any, team: Any) -> None:
+    call_for_help(team.k12)
+    frozen.shift(5 * M)
+    own = checkin(team.k12, "SAFE")
+    assert not own.is_held and fresh(team.k12).state == "SAFE"
+
+
+def member_page(world: Any, person: Person) -> str:
+    from tests.conftest import client_for
+
+    client = client_for(world.users["coordinator"])
+    return client.get(f"/safety/person/{person.pk}/").content.decode()

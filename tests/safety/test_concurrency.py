@@ -1,6 +1,7 @@
 """Two processes on separate PostgreSQL connections record check-ins for one person at the same
 moment, 100 rounds; the person's state must end as the check-in with the greatest effective time
-(of those not held beside an open call for help) and next_due_at must follow from the greatest heard-from time."""
+(of those not held beside an open call for help) and next_due_at must follow from the greatest
+heard-from time."""
 
 import multiprocessing
 import random

@@ -222,7 +222,10 @@ def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
         TimelineEntry(c.effective_at, "checkin", c)
         for c in CheckIn.objects.filter(person=person).select_related("area")[:limit]
     ]
-    for d in Decision.objects.filter(person=person)[:limit]:
+    decisions = Decision.objects.filter(person=person).select_related(
+        "made_by__user", "cleared_by__user"
+    )
+    for d in decisions[:limit]:
         entries.append(TimelineEntry(d.made_at, "decision", d))
         if d.cleared_at:
             entries.append(TimelineEntry(d.cleared_at, "cleared", d))

@@ -313,6 +313,22 @@ def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:
 
 # --- Decisions ----------------------------------------------------------------------------------
 
+RECENT_CONTACT = timedelta(hours=6)
+
+
+class RecentContact(ValidationError):
+    """The person was heard from recently: the decision must be confirmed."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        super().__init__(_("This person was heard from recently: confirm the decision."))
+
+
+def last_contact(person: Person) -> datetime | None:
+    """When the person was last heard from or reported on (any basis), whichever is later."""
+    times = [t for t in (person.heard_at, person.state_at) if t is not None]
+    return max(times) if times else None
+
 
 @transaction.atomic
 def make_decision(
@@ -323,16 +339,25 @@ def make_decision(
     made_by: Membership | None,
     source: str = "",
     reason: str = "",
+    confirm_recent: bool = False,
     request: HttpRequest | None = None,
 ) -> Decision:
     """A coordinator's statement (MISSING, DETAINED, KILLED, EVACUATED; reported or confirmed).
-    It replaces a decision in force and is what everyone sees until cleared. Audited."""
+    It replaces a decision in force and is what everyone sees until cleared. Audited.
+
+    Deliberate: it needs a source and a reason; when the person was heard from (or reported
+    on) in the last RECENT_CONTACT, it raises `RecentContact` unless ``confirm_recent``."""
     if kind not in DecisionKind.values:
         raise ValidationError(_("Unknown decision."))
     if certainty not in Certainty.values:
         raise ValidationError(_("Unknown certainty."))
+    if not source.strip() or not reason.strip():
+        raise ValidationError(_("Give the source and the reason of the decision."))
     now = clock.now()
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    last = last_contact(person)
+    if last is not None and last > now - RECENT_CONTACT and not confirm_recent:
+        raise RecentContact(last)
     Decision.objects.filter(person=person, cleared_at=None).update(
         cleared_at=now, cleared_by=made_by
     )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
-from salama.people.models import Basis, Person, Status
+from salama.people.models import Basis, DecisionKind, Person, Status
 from salama.safety import services, tokens
 from salama.safety.forms import (
     DecisionForm,
@@ -197,17 +197,45 @@ def relayed(request: HttpRequest) -> HttpResponse:
 
 @roles(*COORDINATING)
 @require_POST
+@local_time
 def decide(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.for_org(org_of(request)), pk=person_id)
+    """Record a decision, or show the person's page again with what was typed: the source and
+    reason are missing, or the person was heard from recently and it must be confirmed."""
+    from salama.safety.board import render_person
+    from salama.safety.templatetags.safety_tags import age, basis_short
+
+    person = get_object_or_404(
+        Person.objects.for_org(org_of(request)).select_related("team", "area"), pk=person_id
+    )
     form = DecisionForm(request.POST)
+    recent = ""
     if form.is_valid():
-        services.make_decision(
-            person=person, made_by=member_of(request), request=request, **form.cleaned_data
-        )
-        messages.success(request, _("Decision recorded."))
+        try:
+            services.make_decision(
+                person=person,
+                made_by=member_of(request),
+                request=request,
+                confirm_recent=request.POST.get("confirm_recent") == "1",
+                **form.cleaned_data,
+            )
+        except services.RecentContact as exc:
+            recent = _(
+                "%(code)s was heard from %(age)s ago (%(basis)s). Are you sure? Tick the box to "
+                "record %(kind)s anyway."
+            ) % {
+                "code": person.codename,
+                "age": age(exc.at),
+                "basis": basis_short(person.state_basis),
+                "kind": DecisionKind(form.cleaned_data["kind"]).label,
+            }
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("safety:person", person_id=person.pk)
     else:
-        messages.error(request, _("Choose a decision and a certainty."))
-    return redirect("safety:person", person_id=person.pk)
+        form.add_error(None, _("Give the source and the reason of the decision."))
+    return render_person(request, person, form, recent)
 
 
 @roles(*COORDINATING)

@@ -99,7 +99,14 @@ def test_non_lead_all_good_is_only_their_own_checkin(roster: Roster) -> None:
 
 
 def test_detained_leads_number_changes_nothing(roster: Roster, world: Any) -> None:
-    make_decision(person=roster.lead, kind="DETAINED", certainty="reported", made_by=None)
+    make_decision(
+        person=roster.lead,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     result = text(roster, NUMBERS["lead"], "SAFE ALL")
     assert result["action"] == "ignored" and result["reason"] == "decision"
     for person in (roster.k1, roster.k2, roster.k3):
@@ -111,7 +118,14 @@ def test_detained_leads_number_changes_nothing(roster: Roster, world: Any) -> No
 
 
 def test_detained_persons_safe_is_only_contact_since_decision(roster: Roster) -> None:
-    make_decision(person=roster.k1, kind="DETAINED", certainty="reported", made_by=None)
+    make_decision(
+        person=roster.k1,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         result = text(roster, NUMBERS["k1"], "safe")
     roster.k1.refresh_from_db()

@@ -6,19 +6,22 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 
 from salama.accounts.models import Membership
 from salama.alerts import services as alerts
 from salama.alerts.models import Alert, AlertKind
 from salama.people.models import Person
 from salama.safety import services
-from salama.safety.models import CheckIn
+from salama.safety.models import CheckIn, Decision
 from salama.safety.selectors import Filters, board_summary
 from tests.safety.conftest import T0
 
 pytestmark = pytest.mark.django_db
 
 M = timedelta(minutes=1)
+H = timedelta(hours=1)
 
 
 def fresh(person: Person) -> Person:
@@ -144,3 +147,43 @@ def member_page(world: Any, person: Person) -> str:
 
     client = client_for(world.users["coordinator"])
     return client.get(f"/safety/person/{person.pk}/").content.decode()
+
+
+# --- Item 10: decisions are deliberate -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["MISSING", "DETAINED", "KILLED", "EVACUATED"])
+def test_a_decision_needs_a_source_and_a_reason(clients: Any, team: Any, kind: str) -> None:
+    url = f"/safety/person/{team.k12.pk}/decision/"
+    for missing in ({"source": "neighbour"}, {"reason": "not at the clinic since the strike"}):
+        answer = clients["coordinator"].post(
+            url, {"kind": kind, "certainty": "reported", **missing}
+        )
+        assert fresh(team.k12).decision == "" and not Decision.objects.exists()
+        assert "Give the source and the reason" in answer.content.decode()
+    with pytest.raises(ValidationError):
+        services.make_decision(person=team.k12, kind=kind, certainty="reported", made_by=None)
+
+
+def test_recent_contact_is_shown_and_must_be_confirmed(clients: Any, team: Any) -> None:
+    with time_machine.travel(T0, tick=False):
+        checkin(team.k12, "SAFE")
+    url = f"/safety/person/{team.k12.pk}/decision/"
+    form = {"kind": "MISSING", "certainty": "reported", "source": "neighbour", "reason": "gone"}
+    with time_machine.travel(T0 + 2 * H, tick=False):
+        answer = clients["coordinator"].post(url, form)
+        text = answer.content.decode()
+        assert fresh(team.k12).decision == ""
+        assert "K12 was heard from 2 h ago" in text and 'name="confirm_recent"' in text
+        assert 'value="neighbour"' in text  # what was typed is kept
+        clients["coordinator"].post(url, {**form, "confirm_recent": "1"})
+    assert fresh(team.k12).decision == "MISSING"
+
+
+def test_the_timeline_shows_who_decided_and_who_cleared(clients: Any, team: Any) -> None:
+    url = f"/safety/person/{team.k12.pk}/"
+    form = {"kind": "DETAINED", "certainty": "reported", "source": "a colleague", "reason": "seen"}
+    clients["coordinator"].post(url + "decision/", form)
+    clients["coordinator2"].post(url + "clear/")
+    timeline = clients["coordinator"].get(url).content.decode().split('id="timeline"')[1]
+    assert "by coordinator2" in timeline and "by coordinator" in timeline.replace("2", "")

@@ -28,10 +28,10 @@ class AreaChoices(forms.ModelMultipleChoiceField):
 
 class FieldCheckInForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+    # No length limit: a call for help is never refused for its note (kept whole, encrypted).
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
-        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     area = AreaChoice(

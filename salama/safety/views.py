@@ -2,6 +2,7 @@
 heightened mode and API tokens. Each calls a service; none holds a rule of its own."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
+from salama.lib import clock
 from salama.people.models import Basis, DecisionKind, Person, Status
-from salama.safety import services, tokens
+from salama.safety import hooks, services, tokens
 from salama.safety.forms import (
     DecisionForm,
     EventForm,
@@ -67,20 +69,28 @@ def _errors(exc: ValidationError) -> str:
 # --- The field page ---------------------------------------------------------------------------
 
 
+DANGER = (Status.NEED_HELP, Status.INJURED)
+
+
 @roles(*FIELD_ROLES)
 @local_time
 def field(request: HttpRequest) -> HttpResponse:
-    """The field page: three big buttons, a note, an area. Works without JavaScript."""
+    """The field page: three big buttons, a note, an area. Works without JavaScript. A call for
+    help is recorded whatever else the form holds (a bad area is left out), and the page then
+    shows whether it was seen (`field_call` answers its polling where JavaScript runs)."""
     person = linked_person(request)
     form = FieldCheckInForm(request.POST or None, org=org_of(request))
-    if request.method == "POST" and person is not None and form.is_valid():
+    valid = form.is_valid() if request.method == "POST" else False
+    danger = request.POST.get("status") in DANGER
+    if request.method == "POST" and person is not None and (valid or danger):
+        cleaned = form.cleaned_data
         checkin = services.record_checkin(
             person=person,
-            status=form.cleaned_data["status"],
+            status=cleaned["status"] if valid else request.POST["status"],
             basis=Basis.SELF,
             channel=Channel.FIELD_PAGE,
-            note=form.cleaned_data["note"],
-            area=form.cleaned_data["area"],
+            note=cleaned.get("note") or request.POST.get("note", ""),
+            area=cleaned.get("area"),
             recorded_by=member_of(request),
         )
         messages.success(
@@ -92,11 +102,38 @@ def field(request: HttpRequest) -> HttpResponse:
             },
         )
         return redirect("safety:field")
+    call = None
     if person is not None:
         person = Person.objects.for_org(org_of(request)).get(pk=person.pk)
+        call = _call_to_show(person)
     return render(
-        request, "safety/field.html", {"person": person, "form": form, "statuses": Status}
+        request,
+        "safety/field.html",
+        {"person": person, "form": form, "statuses": Status, "call": call},
     )
+
+
+CALL_SHOWN_FOR = timedelta(hours=24)
+
+
+def _call_to_show(person: Person) -> hooks.CallForHelp | None:
+    """The person's latest call for help while open, or for a day after it was made."""
+    call = hooks.latest_call_for_help(person)
+    if call is None or (call.is_closed and call.opened_at < clock.now() - CALL_SHOWN_FOR):
+        return None
+    return call
+
+
+@roles(*FIELD_ROLES)
+@local_time
+def field_call(request: HttpRequest) -> HttpResponse:
+    """The field page's call-for-help line, polled every few seconds while not yet seen: an
+    empty 204 while unchanged (``v=open``), the line once it was seen."""
+    person = linked_person(request)
+    call = _call_to_show(person) if person is not None else None
+    if call is not None and call.seen_at is None and request.GET.get("v") == "open":
+        return HttpResponse(status=204)
+    return render(request, "safety/_call_status.html", {"call": call})
 
 
 # --- A lead's proxy check-ins -----------------------------------------------------------------

@@ -187,3 +187,50 @@ def test_the_timeline_shows_who_decided_and_who_cleared(clients: Any, team: Any)
     clients["coordinator2"].post(url + "clear/")
     timeline = clients["coordinator"].get(url).content.decode().split('id="timeline"')[1]
     assert "by coordinator2" in timeline and "by coordinator" in timeline.replace("2", "")
+
+
+# --- Item 7: a web call for help is never refused and learns it was seen -------------------------
+
+
+@pytest.mark.parametrize("status", ["NEED_HELP", "INJURED"])
+def test_an_over_long_note_never_refuses_a_call_for_help(
+    clients: Any, team: Any, status: str
+) -> None:
+    note = "trapped under the stairs of the east wing, " * 100  # ~4,300 characters
+    answer = clients["staff"].post("/safety/", {"status": status, "note": note, "area": "999999"})
+    assert answer.status_code == 302
+    made = CheckIn.objects.get(person=team.staff)
+    assert made.status == status and made.note == note.strip()  # kept whole
+    assert fresh(team.staff).state == status
+    assert Alert.objects.filter(person=team.staff, checkin_id=made.pk).exists()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT note FROM safety_checkin WHERE id = %s", [made.pk])
+        assert "stairs" not in str(cursor.fetchone()[0])  # encrypted at rest
+
+
+def test_the_timeline_shows_a_long_note_shortened(clients: Any, team: Any) -> None:
+    note = "x" * 2000 + " THE-END"
+    clients["staff"].post("/safety/", {"status": "NEED_HELP", "note": note})
+    page = clients["coordinator"].get(f"/safety/person/{team.staff.pk}/").content.decode()
+    summary = page.split('class="note-short"')[1].split("</summary>")[0]
+    assert "…" in summary and "THE-END" not in summary
+
+
+def test_the_field_page_shows_whether_the_call_was_seen(
+    frozen: Any, world: Any, clients: Any, team: Any
+) -> None:
+    clients["staff"].post("/safety/", {"status": "NEED_HELP"})
+    page = clients["staff"].get("/safety/").content.decode()
+    assert "Received 15:00, not yet seen" in page  # 12:00 UTC in Damascus (UTC+3)
+    assert 'data-poll="' in page and "call.js" in page
+    assert clients["staff"].get("/safety/call/?v=open").status_code == 204  # unchanged
+    frozen.shift(3 * M)
+    alert = Alert.objects.get(person=team.staff)
+    alerts.acknowledge(alert=alert, by=member(world, "coordinator"))
+    part = clients["staff"].get("/safety/call/?v=open")
+    assert part.status_code == 200 and "Seen 15:03" in part.content.decode()
+    page = clients["staff"].get("/safety/").content.decode()
+    assert "Seen 15:03" in page and "not yet seen" not in page
+    assert "data-poll" not in page and "<script" not in page  # nothing left to wait for

@@ -237,7 +237,14 @@ def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
 
 def held_safe(person: Person) -> CheckIn | None:
     """The newest SAFE kept beside the person's open call for help (record_checkin, rule 3a):
-    shown to a coordinator next to the call, never as the person's state."""
+    shown to a coordinator next to the call, never as the person's state. None once the call
+    is closed (the hold has ended)."""
+    from salama.safety import hooks
+
+    if person.state not in (Status.NEED_HELP, Status.INJURED):
+        return None
+    if hooks.open_call_for_help(person) is None:
+        return None
     held = CheckIn.objects.filter(person=person, is_held=True)
     if person.state_at is not None:
         held = held.filter(received_at__gte=person.state_at)

@@ -133,6 +133,7 @@ def test_a_relayed_safe_is_kept_beside_the_call(frozen: Any, world: Any, team: A
     assert fresh(team.k12).state == "NEED_HELP"
     page = member_page(world, team.k12)
     assert "held while the call for help is open" in page
+    assert "Safe received" in page.split('id="held-safe"')[1]
 
 
 def test_the_persons_own_fresh_safe_clears_the_call(frozen: Any, team: Any) -> None:
@@ -234,3 +235,23 @@ def test_the_field_page_shows_whether_the_call_was_seen(
     page = clients["staff"].get("/safety/").content.decode()
     assert "Seen 15:03" in page and "not yet seen" not in page
     assert "data-poll" not in page and "<script" not in page  # nothing left to wait for
+
+
+def test_a_leads_api_safe_is_held_and_says_so(world: Any, team: Any) -> None:
+    import json
+
+    from django.test import Client
+
+    from salama.safety.tokens import create_token
+
+    call_for_help(team.k12)
+    token = create_token(user=world.users["lead"], org=world.org, name="phone")
+    answer = Client().post(
+        "/api/checkins",
+        json.dumps({"status": "SAFE", "codename": "K12"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["basis"] == "proxy_seen" and answer.json()["is_held"] is True
+    assert fresh(team.k12).state == "NEED_HELP"

@@ -11,6 +11,7 @@ from salama.accounts.models import Organisation
 from salama.alerts.models import Alert, AlertKind, AlertState, OutageWindow, Severity, Shift
 from salama.lib import clock
 from salama.people.models import Person
+from salama.safety.hooks import CallForHelp
 from salama.safety.selectors import OUT_OF_SWEEP
 
 
@@ -100,3 +101,35 @@ def duty_version(org: Organisation, now: datetime | None = None) -> str:
     )
     raw = repr((sorted(alerts.items()), sorted(people.items()), int(now.timestamp() // 60)))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+# --- A person's own call for help (asked by salama.safety.hooks) --------------------------------
+
+CALL_FOR_HELP_KINDS = (AlertKind.NEED_HELP, AlertKind.INJURED)
+
+
+def _call_for_help(alert: Alert | None) -> CallForHelp | None:
+    if alert is None:
+        return None
+    return CallForHelp(
+        number=alert.number,
+        opened_at=alert.opened_at,
+        seen_at=alert.acknowledged_at,
+        is_closed=alert.state == AlertState.CLOSED,
+    )
+
+
+def _calls_of(person: Person) -> QuerySet[Alert]:
+    return Alert.objects.filter(
+        org_id=person.org_id, person_id=person.pk, kind__in=CALL_FOR_HELP_KINDS
+    )
+
+
+def open_call_for_help(person: Person) -> CallForHelp | None:
+    """The person's earliest call for help not yet closed (acknowledged is still open)."""
+    calls = _calls_of(person).exclude(state=AlertState.CLOSED)
+    return _call_for_help(calls.order_by("opened_at", "id").first())
+
+
+def latest_call_for_help(person: Person) -> CallForHelp | None:
+    return _call_for_help(_calls_of(person).order_by("-opened_at", "-id").first())

@@ -473,10 +473,16 @@ def _proxy(ctx: Context, lead: Person) -> Outcome:
     except EntryError:
         return _ask_back(ctx, "proxy_refused", lead)
     _checkin(ctx, lead, Status.SAFE, parsed.area_id)  # a lead who writes SAFE ALL is safe too
-    _reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=lead)
+    received: dict[str, object] = {"time": ctx.inbound.received_at}
+    if result.help_open:  # never overwritten by a proxy; the codenames are on the page only
+        count = len(result.help_open)
+        _reply(ctx, "reply_proxy_help_open", {**received, "count": count}, person=lead)
+    else:
+        _reply(ctx, "reply_ok", received, person=lead)
     return Outcome(
         "proxy_checkin",
         status=Status.SAFE,
+        reason="help_open" if result.help_open else "",
         codenames=[c.person.codename for c in result.checkins],
     )
 

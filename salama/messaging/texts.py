@@ -142,6 +142,15 @@ define(
         {"time": _TIME},
     )
 )
+define(
+    TextSpec(
+        "reply_proxy_help_open",
+        _("Received {time}. {count} not marked safe: they asked for help."),
+        ("time", "count"),
+        _("The reply to a lead's SAFE ALL that left out people whose call for help is open."),
+        {"time": _TIME, "count": "99"},
+    )
+)
 
 define(
     TextSpec(

@@ -60,6 +60,7 @@ class CheckInOut(Schema):
     effective_at: datetime
     is_time_flagged: bool
     counts_as_heard: bool
+    is_held: bool  # kept beside the person's open call for help, not applied
 
 
 def _checkin_out(c: CheckIn) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def _checkin_out(c: CheckIn) -> dict[str, Any]:
         "effective_at": c.effective_at,
         "is_time_flagged": c.is_time_flagged,
         "counts_as_heard": c.counts_as_heard,
+        "is_held": c.is_held,
     }
 
 

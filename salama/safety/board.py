@@ -71,12 +71,22 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     subject = get_object_or_404(
         Person.objects.for_org(org_of(request)).select_related("team", "area"), pk=person_id
     )
+    return render_person(request, subject, DecisionForm())
+
+
+def render_person(
+    request: HttpRequest, subject: Person, form: DecisionForm, recent: str = ""
+) -> HttpResponse:
+    """One person's page; `form` bound when a decision was not recorded, `recent` the warning
+    that asks to confirm it."""
     return render(
         request,
         "safety/person.html",
         {
             "subject": subject,
             "entries": selectors.timeline(subject),
-            "decision_form": DecisionForm(),
+            "held": selectors.held_safe(subject),
+            "decision_form": form,
+            "recent": recent,
         },
     )

@@ -28,10 +28,10 @@ class AreaChoices(forms.ModelMultipleChoiceField):
 
 class FieldCheckInForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+    # No length limit: a call for help is never refused for its note (kept whole, encrypted).
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
-        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     area = AreaChoice(
@@ -59,9 +59,13 @@ class RelayedForm(forms.Form):
 class DecisionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
     certainty = forms.ChoiceField(label=_("Certainty"), choices=Certainty.choices)
-    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=200,
+        help_text=_("Who or what says so: a colleague's call, a family member, a news report."),
+    )
     reason = forms.CharField(
-        label=_("Reason"), max_length=NOTE_MAX, required=False, widget=forms.Textarea({"rows": 2})
+        label=_("Reason"), max_length=NOTE_MAX, widget=forms.Textarea({"rows": 2})
     )
 
 

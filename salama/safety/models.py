@@ -57,6 +57,9 @@ class CheckIn(OrgScoped):
     effective_at = models.DateTimeField()
     is_time_flagged = models.BooleanField(default=False)
     counts_as_heard = models.BooleanField(default=False)
+    # A SAFE kept but not applied: the person's own call for help was open and this SAFE was
+    # stale, re-timed or second-hand (salama.safety.services.record_checkin, rule 4a).
+    is_held = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -222,7 +222,10 @@ def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
         TimelineEntry(c.effective_at, "checkin", c)
         for c in CheckIn.objects.filter(person=person).select_related("area")[:limit]
     ]
-    for d in Decision.objects.filter(person=person)[:limit]:
+    decisions = Decision.objects.filter(person=person).select_related(
+        "made_by__user", "cleared_by__user"
+    )
+    for d in decisions[:limit]:
         entries.append(TimelineEntry(d.made_at, "decision", d))
         if d.cleared_at:
             entries.append(TimelineEntry(d.cleared_at, "cleared", d))
@@ -230,3 +233,19 @@ def timeline(person: Person, limit: int = 200) -> list[TimelineEntry]:
     for e in Event.objects.filter(org_id=person.org_id, started_at__gte=earliest):
         entries.append(TimelineEntry(e.started_at, "event", e))
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def held_safe(person: Person) -> CheckIn | None:
+    """The newest SAFE kept beside the person's open call for help (record_checkin, rule 3a):
+    shown to a coordinator next to the call, never as the person's state. None once the call
+    is closed (the hold has ended)."""
+    from salama.safety import hooks
+
+    if person.state not in (Status.NEED_HELP, Status.INJURED):
+        return None
+    if hooks.open_call_for_help(person) is None:
+        return None
+    held = CheckIn.objects.filter(person=person, is_held=True)
+    if person.state_at is not None:
+        held = held.filter(received_at__gte=person.state_at)
+    return held.select_related("recorded_by__user").order_by("-received_at", "-id").first()

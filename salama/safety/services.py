@@ -3,7 +3,7 @@
 function runs in one transaction and locks the person rows it changes."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from salama.people.models import (
     Status,
     TeamLead,
 )
+from salama.safety import hooks
 from salama.safety.models import HEARD_BASES, Channel, CheckIn, Decision, Event, Heightened
 from salama.safety.periods import (  # noqa: F401 - re-exported
     HEIGHTENED_LIFETIME,
@@ -61,6 +62,25 @@ def _is_newer(checkin: CheckIn, person: Person) -> bool:
     return (checkin.effective_at, checkin.pk) > (person.state_at, person.state_checkin_id or 0)
 
 
+def _held_by_call(
+    person: Person, basis: str, effective_at: datetime, flagged: bool, clears_help: bool
+) -> bool:
+    """Whether a SAFE must be held (record_checkin, rule 3a): it would replace a NEED_HELP or
+    INJURED state while the person's call for help is open, and it is stale (timed before the
+    call), re-timed (the device clock was off), or neither the person's own nor a lead's
+    explicit "I saw them safe". Looks the call up only for a person in danger."""
+    if person.state not in (Status.NEED_HELP, Status.INJURED):
+        return False
+    if person.state_at is not None and effective_at < person.state_at:
+        return False  # older than the state: not applied anyway (rule 3)
+    call = hooks.open_call_for_help(person)
+    if call is None:
+        return False
+    if flagged or effective_at < call.opened_at:
+        return True
+    return not (basis == Basis.SELF or (basis == Basis.PROXY_SEEN and clears_help))
+
+
 def _deadline_fields(person: Person, now: datetime) -> list[str]:
     """Recompute next_due_at from the last contact; clear is_overdue when the new deadline is
     ahead (a stale contact whose deadline has passed keeps the person overdue)."""
@@ -86,6 +106,7 @@ def record_checkin(
     contact_point: ContactPoint | None = None,
     contact_only: bool = False,
     locked: bool = False,
+    clears_help: bool = False,
 ) -> CheckIn:
     """Store one check-in and apply it to the person's current state, atomically.
 
@@ -93,6 +114,10 @@ def record_checkin(
     2. Effective time: see `effective_time`.
     3. The person's state follows the check-in with the greatest (effective_at, id): a late
        check-in is stored but never overwrites a newer one.
+    3a. While the person's own call for help is open (salama.safety.hooks), a SAFE is stored
+       but held (``is_held``), the state left as it is, unless it is the person's own, timed
+       at or after the call and not re-timed, or a lead's proxy-seen with ``clears_help`` (they
+       said so on the page). A coordinator closing the alert ends the hold.
     4. A decision in force stays what everyone sees; a later check-in sets
        contact_since_decision_at beside it.
     5. Only self and proxy-seen check-ins move heard_at, next_due_at and is_overdue.
@@ -121,6 +146,9 @@ def record_checkin(
         received_at = received_at or now
         effective_at, flagged = effective_time(device_at, received_at)
         compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
+        held = status == Status.SAFE and _held_by_call(
+            person, basis, effective_at, flagged, clears_help
+        )
         checkin = CheckIn.objects.create(
             org_id=person.org_id,
             person=person,
@@ -135,6 +163,7 @@ def record_checkin(
             effective_at=effective_at,
             is_time_flagged=flagged,
             counts_as_heard=basis in HEARD_BASES and not compromised and not contact_only,
+            is_held=held and not compromised and not contact_only,
             recorded_by=recorded_by,
             contact_point=contact_point,
             area=area,
@@ -151,7 +180,7 @@ def record_checkin(
             _alerts_on_checkin(checkin, person)
             return checkin
         changed: list[str] = []
-        if _is_newer(checkin, person):
+        if _is_newer(checkin, person) and not held:
             person.state, person.state_basis = status, basis
             person.state_at, person.state_checkin_id = effective_at, checkin.pk
             changed += ["state", "state_basis", "state_at", "state_checkin_id"]
@@ -284,6 +313,22 @@ def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:
 
 # --- Decisions ----------------------------------------------------------------------------------
 
+RECENT_CONTACT = timedelta(hours=6)
+
+
+class RecentContact(ValidationError):
+    """The person was heard from recently: the decision must be confirmed."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        super().__init__(_("This person was heard from recently: confirm the decision."))
+
+
+def last_contact(person: Person) -> datetime | None:
+    """When the person was last heard from or reported on (any basis), whichever is later."""
+    times = [t for t in (person.heard_at, person.state_at) if t is not None]
+    return max(times) if times else None
+
 
 @transaction.atomic
 def make_decision(
@@ -294,16 +339,25 @@ def make_decision(
     made_by: Membership | None,
     source: str = "",
     reason: str = "",
+    confirm_recent: bool = False,
     request: HttpRequest | None = None,
 ) -> Decision:
     """A coordinator's statement (MISSING, DETAINED, KILLED, EVACUATED; reported or confirmed).
-    It replaces a decision in force and is what everyone sees until cleared. Audited."""
+    It replaces a decision in force and is what everyone sees until cleared. Audited.
+
+    Deliberate: it needs a source and a reason; when the person was heard from (or reported
+    on) in the last RECENT_CONTACT, it raises `RecentContact` unless ``confirm_recent``."""
     if kind not in DecisionKind.values:
         raise ValidationError(_("Unknown decision."))
     if certainty not in Certainty.values:
         raise ValidationError(_("Unknown certainty."))
+    if not source.strip() or not reason.strip():
+        raise ValidationError(_("Give the source and the reason of the decision."))
     now = clock.now()
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    last = last_contact(person)
+    if last is not None and last > now - RECENT_CONTACT and not confirm_recent:
+        raise RecentContact(last)
     Decision.objects.filter(person=person, cleared_at=None).update(
         cleared_at=now, cleared_by=made_by
     )
@@ -550,6 +604,7 @@ class EntryError(ValidationError):
 class ProxyResult:
     checkins: list[CheckIn]
     skipped: list[str]  # everyone's codenames left out by "except"
+    help_open: list[str] = field(default_factory=list)  # left out: their call for help is open
 
 
 def lead_teams(lead: Person) -> list[int]:
@@ -571,10 +626,15 @@ def record_proxy_checkins(
     basis: str = Basis.PROXY_SEEN,
     note: str = "",
     recorded_by: Membership | None = None,
+    clear_help: Iterable[str] = (),
 ) -> ProxyResult:
     """A lead checks in for named people (codenames) or the whole team (codenames=None) except
     some, within their own teams only. All or nothing: one codename outside the lead's teams
-    and nothing is recorded."""
+    and nothing is recorded.
+
+    A SAFE leaves out anyone whose call for help is open (in ``help_open``): a lead's SAFE ALL
+    never overwrites it. ``clear_help``: the codenames the lead, on the page, said they saw
+    safe themselves; with the proxy-seen basis those are recorded and clear the call."""
     if isinstance(lead, Membership):
         recorded_by = recorded_by or lead
         lead_person = Person.objects.filter(membership=lead).first()
@@ -608,6 +668,12 @@ def record_proxy_checkins(
             )
         targets = [by_code[c] for c in dict.fromkeys(wanted) if c not in excluded]
         skipped = []
+    confirmed = set(_codes(clear_help)) if basis == Basis.PROXY_SEEN else set()
+    help_open = [
+        p.codename
+        for p in targets
+        if status == Status.SAFE and p.codename.upper() not in confirmed and has_open_call(p)
+    ]
     checkins = [
         record_checkin(
             person=p,
@@ -616,10 +682,18 @@ def record_proxy_checkins(
             channel=channel,
             note=note,
             recorded_by=recorded_by,
+            clears_help=p.codename.upper() in confirmed,
         )
         for p in targets
+        if p.codename not in help_open
     ]
-    return ProxyResult(checkins=checkins, skipped=skipped)
+    return ProxyResult(checkins=checkins, skipped=skipped, help_open=help_open)
+
+
+def has_open_call(person: Person) -> bool:
+    """The person is in danger by their latest state and their call for help is open."""
+    in_danger = person.state in (Status.NEED_HELP, Status.INJURED)
+    return in_danger and hooks.open_call_for_help(person) is not None
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from salama.safety import board, views
 app_name = "safety"
 urlpatterns = [
     path("", views.field, name="field"),
+    path("call/", views.field_call, name="field_call"),
     path("proxy/", views.proxy, name="proxy"),
     path("relayed/", views.relayed, name="relayed"),
     path("board/", board.board, name="board"),

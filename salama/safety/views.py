@@ -2,6 +2,7 @@
 heightened mode and API tokens. Each calls a service; none holds a rule of its own."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
-from salama.people.models import Basis, Person, Status
-from salama.safety import services, tokens
+from salama.lib import clock
+from salama.people.models import Basis, DecisionKind, Person, Status
+from salama.safety import hooks, services, tokens
 from salama.safety.forms import (
     DecisionForm,
     EventForm,
@@ -67,20 +69,28 @@ def _errors(exc: ValidationError) -> str:
 # --- The field page ---------------------------------------------------------------------------
 
 
+DANGER = (Status.NEED_HELP, Status.INJURED)
+
+
 @roles(*FIELD_ROLES)
 @local_time
 def field(request: HttpRequest) -> HttpResponse:
-    """The field page: three big buttons, a note, an area. Works without JavaScript."""
+    """The field page: three big buttons, a note, an area. Works without JavaScript. A call for
+    help is recorded whatever else the form holds (a bad area is left out), and the page then
+    shows whether it was seen (`field_call` answers its polling where JavaScript runs)."""
     person = linked_person(request)
     form = FieldCheckInForm(request.POST or None, org=org_of(request))
-    if request.method == "POST" and person is not None and form.is_valid():
+    valid = form.is_valid() if request.method == "POST" else False
+    danger = request.POST.get("status") in DANGER
+    if request.method == "POST" and person is not None and (valid or danger):
+        cleaned = form.cleaned_data
         checkin = services.record_checkin(
             person=person,
-            status=form.cleaned_data["status"],
+            status=cleaned["status"] if valid else request.POST["status"],
             basis=Basis.SELF,
             channel=Channel.FIELD_PAGE,
-            note=form.cleaned_data["note"],
-            area=form.cleaned_data["area"],
+            note=cleaned.get("note") or request.POST.get("note", ""),
+            area=cleaned.get("area"),
             recorded_by=member_of(request),
         )
         messages.success(
@@ -92,11 +102,38 @@ def field(request: HttpRequest) -> HttpResponse:
             },
         )
         return redirect("safety:field")
+    call = None
     if person is not None:
         person = Person.objects.for_org(org_of(request)).get(pk=person.pk)
+        call = _call_to_show(person)
     return render(
-        request, "safety/field.html", {"person": person, "form": form, "statuses": Status}
+        request,
+        "safety/field.html",
+        {"person": person, "form": form, "statuses": Status, "call": call},
     )
+
+
+CALL_SHOWN_FOR = timedelta(hours=24)
+
+
+def _call_to_show(person: Person) -> hooks.CallForHelp | None:
+    """The person's latest call for help while open, or for a day after it was made."""
+    call = hooks.latest_call_for_help(person)
+    if call is None or (call.is_closed and call.opened_at < clock.now() - CALL_SHOWN_FOR):
+        return None
+    return call
+
+
+@roles(*FIELD_ROLES)
+@local_time
+def field_call(request: HttpRequest) -> HttpResponse:
+    """The field page's call-for-help line, polled every few seconds while not yet seen: an
+    empty 204 while unchanged (``v=open``), the line once it was seen."""
+    person = linked_person(request)
+    call = _call_to_show(person) if person is not None else None
+    if call is not None and call.seen_at is None and request.GET.get("v") == "open":
+        return HttpResponse(status=204)
+    return render(request, "safety/_call_status.html", {"call": call})
 
 
 # --- A lead's proxy check-ins -----------------------------------------------------------------
@@ -126,6 +163,7 @@ def proxy(request: HttpRequest) -> HttpResponse:
                 basis=request.POST.get("basis", Basis.PROXY_SEEN),
                 note=request.POST.get("note", "")[:500],
                 recorded_by=member_of(request),
+                clear_help=request.POST.getlist("clear_help"),
             )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
@@ -138,11 +176,22 @@ def proxy(request: HttpRequest) -> HttpResponse:
                     "codes": " ".join(c.person.codename for c in result.checkins),
                 },
             )
+            if result.help_open:
+                messages.warning(
+                    request,
+                    _(
+                        "Not recorded for %(n)d who asked for help: %(codes)s. Their call for "
+                        "help is still open. If you saw them safe yourself, tick "
+                        "'I saw them safe myself' beside their codename and record again."
+                    )
+                    % {"n": len(result.help_open), "codes": " ".join(result.help_open)},
+                )
             return redirect("safety:proxy")
+    calling = {m.pk for m in members if services.has_open_call(m)}
     return render(
         request,
         "safety/proxy.html",
-        {"person": person, "members": members, "statuses": Status.choices},
+        {"person": person, "members": members, "statuses": Status.choices, "calling": calling},
     )
 
 
@@ -185,17 +234,45 @@ def relayed(request: HttpRequest) -> HttpResponse:
 
 @roles(*COORDINATING)
 @require_POST
+@local_time
 def decide(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.for_org(org_of(request)), pk=person_id)
+    """Record a decision, or show the person's page again with what was typed: the source and
+    reason are missing, or the person was heard from recently and it must be confirmed."""
+    from salama.safety.board import render_person
+    from salama.safety.templatetags.safety_tags import age, basis_short
+
+    person = get_object_or_404(
+        Person.objects.for_org(org_of(request)).select_related("team", "area"), pk=person_id
+    )
     form = DecisionForm(request.POST)
+    recent = ""
     if form.is_valid():
-        services.make_decision(
-            person=person, made_by=member_of(request), request=request, **form.cleaned_data
-        )
-        messages.success(request, _("Decision recorded."))
+        try:
+            services.make_decision(
+                person=person,
+                made_by=member_of(request),
+                request=request,
+                confirm_recent=request.POST.get("confirm_recent") == "1",
+                **form.cleaned_data,
+            )
+        except services.RecentContact as exc:
+            recent = _(
+                "%(code)s was heard from %(age)s ago (%(basis)s). Are you sure? Tick the box to "
+                "record %(kind)s anyway."
+            ) % {
+                "code": person.codename,
+                "age": age(exc.at),
+                "basis": basis_short(person.state_basis),
+                "kind": DecisionKind(form.cleaned_data["kind"]).label,
+            }
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("safety:person", person_id=person.pk)
     else:
-        messages.error(request, _("Choose a decision and a certainty."))
-    return redirect("safety:person", person_id=person.pk)
+        form.add_error(None, _("Give the source and the reason of the decision."))
+    return render_person(request, person, form, recent)
 
 
 @roles(*COORDINATING)

@@ -27,7 +27,14 @@ def deliveries_to(person: Person) -> int:
 
 
 def detain(person: Person, by: Any) -> None:
-    make_decision(person=person, kind="DETAINED", certainty="reported", made_by=by)
+    make_decision(
+        person=person,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=by,
+        source="a colleague",
+        reason="not seen",
+    )
 
 
 def test_detained_person_overdue_or_targeted_gets_nothing(
@@ -157,6 +164,8 @@ def test_detained_decision_ends_the_login_sessions_and_tokens(
         kind="MISSING",
         certainty="reported",
         made_by=member(world, "coordinator"),
+        source="a colleague",
+        reason="not seen",
     )
     assert not UserSession.objects.filter(user=lead_user).exists()
     token.refresh_from_db()

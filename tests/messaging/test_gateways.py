@@ -292,7 +292,14 @@ def test_end_to_end_safe_all_from_a_detained_leads_number_changes_nothing(
     roster: Roster, local_gateway: LocalGateway
 ) -> None:
     gateway = json_gateway(roster.org, local_gateway.url)
-    make_decision(person=roster.lead, kind="DETAINED", certainty="confirmed", made_by=None)
+    make_decision(
+        person=roster.lead,
+        kind="DETAINED",
+        certainty="confirmed",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     payload = {"id": "e2e-d", "from": NUMBERS["lead"], "text": "SAFE ALL"}
     assert post_json(gateway, "hook_inbound", payload).status_code == 200
     assert not CheckIn.objects.filter(person__in=[roster.k1, roster.k2, roster.k3]).exists()

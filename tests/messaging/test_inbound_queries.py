@@ -85,7 +85,14 @@ def test_a_clear_text_after_an_unclear_one_forgets_the_ask_back(roster: Roster) 
 def test_a_safe_under_a_decision_still_reports_its_alert(roster: Roster) -> None:
     # The alert look-up after a check-in is skipped only when no alert can be on it: a SAFE
     # from a person under a decision that leaves the phone theirs (EVACUATED) raises one.
-    make_decision(person=roster.k1, kind="EVACUATED", certainty="confirmed", made_by=None)
+    make_decision(
+        person=roster.k1,
+        kind="EVACUATED",
+        certainty="confirmed",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     with time_machine.travel(clock.now() + timedelta(minutes=5), tick=False):
         _row, result = receive(
             org=roster.org, channel="http_json", sender=NUMBERS["k1"], body="SAFE"

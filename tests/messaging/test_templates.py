@@ -21,6 +21,7 @@ REQUIRED_KEYS = {
     "reply_unknown",
     "reply_status",
     "reply_ask_codename",
+    "reply_proxy_help_open",
     "reply_not_understood",
     "reply_ok",
     "status_safe",

@@ -99,7 +99,14 @@ def test_non_lead_all_good_is_only_their_own_checkin(roster: Roster) -> None:
 
 
 def test_detained_leads_number_changes_nothing(roster: Roster, world: Any) -> None:
-    make_decision(person=roster.lead, kind="DETAINED", certainty="reported", made_by=None)
+    make_decision(
+        person=roster.lead,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     result = text(roster, NUMBERS["lead"], "SAFE ALL")
     assert result["action"] == "ignored" and result["reason"] == "decision"
     for person in (roster.k1, roster.k2, roster.k3):
@@ -111,7 +118,14 @@ def test_detained_leads_number_changes_nothing(roster: Roster, world: Any) -> No
 
 
 def test_detained_persons_safe_is_only_contact_since_decision(roster: Roster) -> None:
-    make_decision(person=roster.k1, kind="DETAINED", certainty="reported", made_by=None)
+    make_decision(
+        person=roster.k1,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         result = text(roster, NUMBERS["k1"], "safe")
     roster.k1.refresh_from_db()
@@ -250,3 +264,18 @@ def test_a_repeated_gateway_id_is_stored_once(roster: Roster) -> None:
                      gateway_ref="abc")  # fmt: skip
     assert first[0].pk == second[0].pk and second[1] is None
     assert InboundMessage.objects.count() == 1 and CheckIn.objects.count() == 1
+
+
+def test_safe_all_skips_an_open_call_for_help_and_says_how_many(roster: Roster) -> None:
+    text(roster, NUMBERS["k1"], "help")
+    with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
+        result = text(roster, NUMBERS["lead"], "SAFE ALL")
+        named = text(roster, NUMBERS["lead"], "SAFE K1")
+    roster.k1.refresh_from_db()
+    assert roster.k1.state == "NEED_HELP"
+    assert not CheckIn.objects.filter(person=roster.k1, basis="proxy_seen").exists()
+    assert result["action"] == "proxy_checkin" and sorted(result["codenames"]) == ["K2", "K3"]
+    assert result["reason"] == "help_open"
+    for answer in (result, named):
+        assert "1 not marked safe: they asked for help" in answer["reply"]
+        assert "K1" not in answer["reply"]  # codenames only on the page

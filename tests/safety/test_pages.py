@@ -73,7 +73,8 @@ def test_relayed_entry_page_all_lines_or_none(clients: Any, team: Any) -> None:
 def test_decision_on_a_person_page(clients: Any, team: Any) -> None:
     url = f"/safety/person/{team.k12.pk}/"
     clients["coordinator"].post(
-        url + "decision/", {"kind": "MISSING", "certainty": "reported", "source": "neighbour"}
+        url + "decision/",
+        {"kind": "MISSING", "certainty": "reported", "source": "neighbour", "reason": "not seen"},
     )
     assert fresh(team.k12).decision == "MISSING"
     page = clients["coordinator"].get(url)

@@ -216,7 +216,12 @@ def test_decision_wins_and_later_checkin_is_contact_since(
     frozen: Any, world: Any, team: Any
 ) -> None:
     services.make_decision(
-        person=team.k12, kind="MISSING", certainty="reported", made_by=coordinator_membership(world)
+        person=team.k12,
+        kind="MISSING",
+        certainty="reported",
+        made_by=coordinator_membership(world),
+        source="a colleague",
+        reason="not seen",
     )
     frozen.shift(H)
     checkin(team.k12, "SAFE")
@@ -229,7 +234,14 @@ def test_decision_wins_and_later_checkin_is_contact_since(
 def test_checkin_older_than_the_decision_is_not_contact_since(
     frozen: Any, world: Any, team: Any
 ) -> None:
-    services.make_decision(person=team.k12, kind="DETAINED", certainty="confirmed", made_by=None)
+    services.make_decision(
+        person=team.k12,
+        kind="DETAINED",
+        certainty="confirmed",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     checkin(team.k12, "SAFE", device_at=T0 - H)
     assert fresh(team.k12).contact_since_decision_at is None
 
@@ -239,7 +251,12 @@ def test_decisions_are_audited_and_cleared(frozen: Any, world: Any, team: Any) -
 
     who = coordinator_membership(world)
     services.make_decision(
-        person=team.k12, kind="DETAINED", certainty="reported", made_by=who, reason="checkpoint"
+        person=team.k12,
+        kind="DETAINED",
+        certainty="reported",
+        made_by=who,
+        source="a colleague",
+        reason="checkpoint",
     )
     services.clear_decision(person=team.k12, cleared_by=who)
     person = fresh(team.k12)
@@ -253,9 +270,30 @@ def test_decisions_are_audited_and_cleared(frozen: Any, world: Any, team: Any) -
 def test_confirmed_killed_and_evacuated_leave_the_sweep(frozen: Any, team: Any) -> None:
     for p in (team.k12, team.k14, team.k27):
         checkin(p, device_at=T0 - 30 * H)  # overdue already
-    services.make_decision(person=team.k12, kind="KILLED", certainty="confirmed", made_by=None)
-    services.make_decision(person=team.k14, kind="EVACUATED", certainty="reported", made_by=None)
-    services.make_decision(person=team.k27, kind="KILLED", certainty="reported", made_by=None)
+    services.make_decision(
+        person=team.k12,
+        kind="KILLED",
+        certainty="confirmed",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
+    services.make_decision(
+        person=team.k14,
+        kind="EVACUATED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
+    services.make_decision(
+        person=team.k27,
+        kind="KILLED",
+        certainty="reported",
+        made_by=None,
+        source="a colleague",
+        reason="not seen",
+    )
     assert fresh(team.k12).next_due_at is None
     assert fresh(team.k14).next_due_at is None
     due = [p.codename for p in services.overdue_people(team.org, T0)]
@@ -271,7 +309,15 @@ def test_inactive_persons_leave_the_sweep(frozen: Any, team: Any) -> None:
 
 def test_clearing_a_decision_puts_the_person_back_in_the_sweep(frozen: Any, team: Any) -> None:
     checkin(team.k12, device_at=T0 - 2 * H)
-    services.make_decision(person=team.k12, kind="EVACUATED", certainty="confirmed", made_by=None)
+    services.make_decision(
+        person=team.k12,
+        kind="EVACUATED",
+        certainty="confirmed",
+        made_by=None,
+        source="the convoy's focal point",
+        reason="arrived at the destination",
+        confirm_recent=True,  # heard from 2 hours ago
+    )
     services.clear_decision(person=team.k12, cleared_by=None)
     assert fresh(team.k12).next_due_at == T0 + 23 * H
 

@@ -88,6 +88,15 @@ def safety_options() -> list[dict[str, Any]]:
     return [{"number": n, "label": "", "effect": str(s)} for n, s in SAFETY_EFFECTS.items()]
 
 
+def option_of(roll_call: RollCall, number: int) -> dict[str, Any] | None:
+    """A roll call's option `number`. 2 and 3 always mean help and injured (DESIGN §8), on a roll
+    call of other options too: such an answer is heard from and counts under them."""
+    found = roll_call.option(number)
+    if found is None and number in (2, 3):
+        return {"number": number, "label": "", "effect": str(SAFETY_EFFECTS[number])}
+    return found
+
+
 def build_options(
     *, is_safety: bool, extra: Sequence[tuple[str, str]] = ()
 ) -> list[dict[str, Any]]:
@@ -638,7 +647,7 @@ def credit_answer(
     the API after the roll call was open (no wire delay), so it counts. `note`: the words of a
     help or injury answer, kept with its check-in."""
     roll_call = recipient.roll_call
-    chosen = roll_call.option(option)
+    chosen = option_of(roll_call, option)
     if chosen is None:
         raise RollCallError(_("This roll call has no option %(n)s.") % {"n": option})
     received_at = received_at or clock.now()
@@ -698,7 +707,7 @@ def accept_answer(
     )
     if row.timing != Timing.UNKNOWN or row.option is None:
         return False
-    chosen = row.roll_call.option(row.option) or {}
+    chosen = option_of(row.roll_call, row.option) or {}
     if row.checkin_id is None:
         row.checkin_id = _record(
             row,
@@ -785,7 +794,7 @@ def answer_from_text(ctx: Context) -> Outcome | None:
     moment = ctx.inbound.sent_at or ctx.inbound.received_at
     for person in persons:
         recipient = current_for(person, before=moment)
-        if recipient is None or recipient.roll_call.option(option) is None:
+        if recipient is None or option_of(recipient.roll_call, option) is None:
             # Sent before any open roll call reached them: an ordinary check-in.
             _mark_late(person, option, ctx.inbound.received_at)
             return None
@@ -803,7 +812,7 @@ def answer_from_text(ctx: Context) -> Outcome | None:
             basis=ctx.basis,
             note=parsed.note,
         )
-        status = str(recipient.roll_call.option(option)["effect"])  # type: ignore[index]
+        status = str(option_of(recipient.roll_call, option)["effect"])  # type: ignore[index]
         if status in DANGER and credit.checkin_id is not None:
             alerts = True
     if not alerts:
@@ -834,16 +843,15 @@ def _credit_words(ctx: Context) -> None:
             continue
         number = next(
             (int(o["number"]) for o in recipient.roll_call.options if o["effect"] == parsed.status),
-            None,
+            2 if parsed.status == Status.NEED_HELP else 3,
         )
-        if number is not None:
-            RollCallRecipient.objects.filter(pk=recipient.pk).update(
-                option=number,
-                timing=Timing.COUNTED,
-                answer_via="sms",
-                answered_at=Coalesce(F("answered_at"), Value(ctx.inbound.received_at)),
-                answer_sent_at=ctx.inbound.sent_at,
-            )
+        RollCallRecipient.objects.filter(pk=recipient.pk).update(
+            option=number,
+            timing=Timing.COUNTED,
+            answer_via="sms",
+            answered_at=Coalesce(F("answered_at"), Value(ctx.inbound.received_at)),
+            answer_sent_at=ctx.inbound.sent_at,
+        )
 
 
 def _reply_template(ctx: Context, template: str, person: Person | None) -> None:

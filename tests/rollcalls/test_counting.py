@@ -225,3 +225,24 @@ def test_accept_all_accepts_exactly_the_answers_it_showed(
         assert _row(roll_call, roster.k3).timing == Timing.ACCEPTED
         assert _row(roll_call, roster.lead).timing == Timing.UNKNOWN
         assert Person.objects.get(pk=roster.k3.pk).heard_at is not None
+
+
+def test_help_and_injury_answer_a_roll_call_of_other_options_too(roster: Roster) -> None:
+    org = roster.org
+    with time_machine.travel(START, tick=False) as traveller:
+        roll_call = _open(
+            org, [roster.k1, roster.k3, roster.lead], is_safety=False,
+            extra_options=[("fuel yes", ""), ("fuel no", "")],
+        )  # fmt: skip
+        _drain(traveller)
+        traveller.shift(timedelta(minutes=3))
+        _text(org, "k1", "2", "o1")
+        _text(org, "k3", "مصاب", "o2")
+        _text(org, "lead", "4", "o3")
+        assert (_row(roll_call, roster.k1).option, _row(roll_call, roster.k1).timing) == (
+            2, Timing.COUNTED,
+        )  # fmt: skip
+        assert _row(roll_call, roster.k3).option == 3
+        assert _option_counts(roll_call) == {2: 1, 3: 1, 4: 1, 5: 0}
+        assert selectors.summary(roll_call)["counts"]["heard"] == 3
+        assert Alert.objects.filter(person=roster.k1).count() == 1

@@ -26,10 +26,10 @@ from types import MappingProxyType
 from typing import Literal
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from salama.lib.textnorm import normalize, tokens
-from salama.messaging.vocabulary import DEFAULT_WORDS, Intent
+from salama.messaging.vocabulary import DEFAULT_WORDS, EXACT_ONLY, Intent
 
 __all__ = [
     "DEFAULT_WORDS",
@@ -85,6 +85,30 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _CLITICS = ("وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
 _CLITIC_INTENTS = frozenset({Intent.SAFE, Intent.NEED_HELP, Intent.INJURED})
 _DANGER = (Intent.INJURED, Intent.NEED_HELP)
+# Arabizi digits for Arabic letters (7 ح, 5 خ, 3 ع, 2 ء), folded for the comparison at one typo:
+# sa3dooni, sa3edooni and saedooni are one word written three ways.
+_ARABIZI = str.maketrans({"7": "h", "5": "kh", "3": "", "2": ""})
+_ARABIZI_DIGIT = re.compile(r"[2357]")
+# Everyday words one typo from a help or injury word, never read as one: would (wound),
+# shop (shot), قليل little (قتيل), شديد very (شهيد), نظيف clean (نزيف), نازل going down (نازف),
+# اسعار prices (اسعاف), عالي high (عالق), اصبح became (اصبت)...
+_NOT_TYPOS = frozenset(
+    normalize(w)
+    for w in [
+        "would", "found", "round", "sound", "bound", "pound", "mound", "rounded", "founded",
+        "sounded", "shop", "shut", "show", "shoe", "short", "hot", "spot", "slot", "filled",
+        "billed", "skilled", "dancer", "anger",
+        "اسعار", "عادل", "اجل", "عاقل", "عالي", "عالم", "شديد", "شهيه", "شهد", "قليل", "قبيل",
+        "قبلي", "جري", "صريح", "اصبح", "اصبر", "نظيف", "ينزل", "بنزل", "نازل",
+    ]
+)  # fmt: skip
+
+
+_EXACT_ONLY = frozenset(normalize(w) for w in EXACT_ONLY)
+
+
+def _fold(word: str) -> str:
+    return word.translate(_ARABIZI)
 
 
 def _norm_word(word: str) -> tuple[str, ...]:
@@ -102,20 +126,24 @@ class Vocabulary:
     _phrases: Mapping[tuple[str, ...], Intent] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)
     _fuzzy: tuple[tuple[str, Intent], ...] = field(init=False, repr=False, compare=False)
+    _folded: tuple[tuple[str, Intent], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         phrases = {_norm_word(w): Intent(i) for w, i in self.words.items()}
-        fuzzy = tuple(
+        danger = [
             (k[0], i)
             for k, i in phrases.items()
-            if i in _DANGER and len(k) == 1 and len(k[0]) >= 7 and not _ARABIC.search(k[0])
-        )
+            if i in _DANGER and len(k) == 1 and k[0] not in _EXACT_ONLY
+        ]
+        fuzzy = tuple((w, i) for w, i in danger if len(w) >= 4 and not _ARABIZI_DIGIT.search(w))
+        folded = tuple((f, i) for w, i in danger if w.isascii() and len(f := _fold(w)) >= 4)
         object.__setattr__(
             self, "words", MappingProxyType({" ".join(k): i for k, i in phrases.items()})
         )
         object.__setattr__(self, "_phrases", MappingProxyType(phrases))
         object.__setattr__(self, "_longest", max((len(k) for k in phrases), default=1))
         object.__setattr__(self, "_fuzzy", fuzzy)
+        object.__setattr__(self, "_folded", folded)
 
     def __hash__(self) -> int:
         return hash(frozenset(self.words.items()))
@@ -178,8 +206,9 @@ class Vocabulary:
     def danger(self, toks: Sequence[str]) -> Intent | None:
         """INJURED or NEED_HELP if any help or injury keyword occurs anywhere, else None.
 
-        Latin words of seven letters or more also match at one typo (``injurd``), since erring
-        towards an alert is the safe side.
+        Help and injury words of four letters or more, in both scripts, also match at one typo
+        (a letter missing, added, changed, or two swapped: ``hlep``, ``مساعد``), since erring
+        towards an alert is the safe side; see ``typo_of``.
         """
         found: set[Intent] = set()
         for start, tok in enumerate(toks):
@@ -190,11 +219,32 @@ class Vocabulary:
             intent = self.lookup_word(tok)
             if intent in _DANGER:
                 found.add(intent)
-            elif len(tok) >= 5 and not _ARABIC.search(tok):
-                found.update(
-                    i for w, i in self._fuzzy if Levenshtein.distance(tok, w, score_cutoff=1) <= 1
-                )
+            elif intent is None:
+                found.update(self.typo_of(tok))
         return next((i for i in _DANGER if i in found), None)
+
+    def typo_of(self, tok: str) -> set[Intent]:
+        """The danger intents `tok` is one typo away from. Not for a keyword of this
+        vocabulary, a word of the grammar, a codename, a number, an everyday word listed in
+        ``_NOT_TYPOS``, or a word of the ``EXACT_ONLY`` list. Arabizi with digits
+        (``sa3dooni``) is compared with its digits folded (``_ARABIZI``)."""
+        if (
+            len(tok) < 3
+            or tok in _NOT_TYPOS
+            or _CODENAME.fullmatch(tok)
+            or tok.isdigit()
+            or _grammar([tok], 0) is not None
+        ):
+            return set()
+        if tok.isascii() and _ARABIZI_DIGIT.search(tok):
+            # Folded words of four letters match only exactly (3ajel: 3amel doing).
+            key = _fold(tok)
+            return {
+                i
+                for w, i in self._folded
+                if w == key or (len(w) >= 5 and OSA.distance(key, w, score_cutoff=1) <= 1)
+            }
+        return {i for w, i in self._fuzzy if OSA.distance(tok, w, score_cutoff=1) <= 1}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DEFAULT_WORDS", "Intent"]
+__all__ = ["DEFAULT_WORDS", "EXACT_ONLY", "Intent"]
 
 
 class Intent(StrEnum):
@@ -41,9 +41,9 @@ DEFAULT_WORDS: dict[Intent, list[str]] = {
         # Arabizi
         "tamam", "tmam", "mni7", "mne7", "mnee7", "mnih", "mneeh", "mni7a", "mne7a", "mni7ah",
         "mna7", "mli7", "mlee7", "b5eir", "b5er", "b5ir", "b5air", "bkheir", "bkhair", "bkher",
-        "bikhair", "bi5eir", "bekheir", "7elo", "7elw", "salim", "saleem", "salem", "salme",
-        "salmeh", "salmin", "kwayes", "kwayyes", "kwayis", "kowayes", "kwayseh", "kwaysa",
-        "zein", "zain", "zeen", "2amen", "aamen", "hamdella", "hamdellah", "hamdilla",
+        "bikhair", "bi5eir", "bekheir", "7elo", "7elw", "7elu", "7ilo", "7ilu", "salim", "saleem",
+        "salem", "salme", "salmeh", "salmin", "kwayes", "kwayyes", "kwayis", "kowayes", "kwayseh",
+        "kwaysa", "zein", "zain", "zeen", "2amen", "aamen", "hamdella", "hamdellah", "hamdilla",
         "hamdillah", "7amdella", "7amdilla", "el7amdella", "el7amdellah", "al7amdulillah",
         "alhamdulillah", "alhamdolillah", "taib", "tayeb", "tayyeb", "tayib", "3ayesh", "3aysh",
         "ma fi shi", "mafi shi", "maku shi", "labas", "mezyan",
@@ -61,6 +61,11 @@ DEFAULT_WORDS: dict[Intent, list[str]] = {
         "najde", "najdeh", "njde", "najda", "nagda", "is3af", "es3af", "2s3af", "2is3af",
         "el7a2oni", "il7a2oni", "l7a2oni", "el7a2ona", "dakhilkon", "dakhilkom", "da5ilkon",
         "dakhilak", "da5ilak", "khatar", "5atar", "faz3a", "3ajel", "3ajil",
+        "mosa3ada", "mosa3ade", "msa3ade", "musa3ada",
+        # fire and trapped (matched as written: see EXACT_ONLY)
+        "fire", "on fire", "stuck", "basement", "حريق", "حرائق", "قبو", "7ari2", "7aree2",
+        "7areeq", "7ariq", "hariq", "2abo", "2abu", "m7asar", "m7asarin", "m7asareen",
+        "3ale2", "3al2an", "3al2in", "3al2een",
     ],
     Intent.INJURED: [
         "injured", "injury", "hurt", "wounded", "wound", "bleeding", "casualty", "casualties",
@@ -73,7 +78,8 @@ DEFAULT_WORDS: dict[Intent, list[str]] = {
         # Arabizi
         "msab", "musab", "mosab", "msabe", "msabeh", "msabin", "mjrou7", "majrou7", "majroo7",
         "mjroo7", "majruh", "majrooh", "jari7", "jare7", "jarih", "jar7a", "ensabt", "nsabt",
-        "2nsabt", "insabt", "tsawabt", "t3awart", "et3awart", "nazif", "nazeef",
+        "2nsabt", "insabt", "tsawabt", "t3awart", "et3awart", "nazif", "nazeef", "2isabe",
+        "2isaba", "isabe", "isaba", "esabe", "jri7",
     ],
     Intent.STATUS: ["status", "state", "حالتي", "وضعي", "7alti", "wad3i", "wade3i"],
     Intent.AT: [
@@ -92,3 +98,13 @@ DEFAULT_WORDS: dict[Intent, list[str]] = {
         "bas",
     ],
 }  # fmt: skip
+
+# Help words matched only as written (and behind an Arabic clitic), never at one typo: their
+# near neighbours are everyday words (fire: fine, five; حريق, hariq: طريق, tariq road;
+# 3ale2: 3ala on, 2ale he told me; 7ari2: 7aki talk).
+EXACT_ONLY = frozenset(
+    {
+        "fire", "stuck", "حريق", "قبو", "hariq", "7ari2", "7aree2", "7areeq", "7ariq", "2abo",
+        "2abu", "3ale2", "3al2an", "3al2in", "3al2een",
+    }
+)  # fmt: skip

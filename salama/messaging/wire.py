@@ -5,7 +5,10 @@ roll-call composer.
 A text is checked, after normalisation (salama.lib.textnorm), for the organisation's name, the
 names and aliases of its areas and facilities in both scripts, and its sensitive words (a
 setting, seeded in Arabic and English with words for attack, strike, evacuation, convoy,
-checkpoint, bombing, shelling and the like).
+checkpoint, bombing, shelling and the like). Part of a name of two words or more names the place
+too (Qasr or القصر for Bustan al-Qasr, Razi or الرازي for Al-Razi Hospital, M1 for Field Hospital
+M1): each of its words that is not an article or a generic word (hospital, clinic, road, مشفى,
+عيادة, طريق, ...), matched as a whole word.
 """
 
 from __future__ import annotations
@@ -37,6 +40,38 @@ DEFAULT_SENSITIVE_WORDS = (
     "إخلاء", "اخلاء", "إجلاء", "اجلاء", "قافلة", "قوافل", "حاجز", "حواجز", "حصار", "ممر",
     "معبر", "جيش", "عسكر", "ميليشيا", "اعتقال", "معتقل", "سجن",
 )  # fmt: skip
+
+
+# Words of place names too common to name a place on their own.
+_GENERIC = frozenset(
+    " ".join(tokens(w))
+    for w in [
+        "al", "el", "il", "ul", "as", "ash", "es", "esh", "ad", "an", "ar", "az", "the", "of",
+        "and", "hospital", "hospitals", "clinic", "centre", "center", "health", "medical",
+        "field", "point", "post", "unit", "station", "ambulance", "children's", "children",
+        "women's", "women", "maternity", "emergency", "street", "road", "square", "east",
+        "west", "north", "south", "new", "old", "masaken", "masakin", "tariq", "tareeq", "hay",
+        "ال", "مشفى", "مستشفى", "مستوصف", "مركز", "صحي", "طبي", "عيادة", "نقطة", "ميداني",
+        "إسعاف", "أطفال", "نسائي", "توليد", "طوارئ", "شارع", "طريق", "ساحة", "حي", "مساكن",
+        "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي", "شمالي", "جنوبي", "جديد", "قديم",
+    ]
+)  # fmt: skip
+
+
+def _parts(name: str) -> list[str]:
+    """The words of a name of two words or more that name the place on their own: not an
+    article or a generic word, three letters or more (two with a digit: M1)."""
+    words = tokens(name)
+    if len(words) < 2:
+        return []
+    out = []
+    for word in words:
+        bare = word[2:] if word.startswith("ال") and len(word) > 4 else word
+        long_enough = len(bare) >= 3 or (len(bare) == 2 and any(c.isdigit() for c in bare))
+        if word in _GENERIC or bare in _GENERIC or word.isdigit() or not long_enough:
+            continue
+        out.append(word)
+    return out
 
 
 def sensitive_words(org: Organisation) -> list[str]:
@@ -76,7 +111,9 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     for i in range(len(haystack) - n + 1):
         if list(haystack[i : i + n]) == list(needle):
             return True
-    if n == 1 and not needle[0].isascii():
+    if n == 1 and needle[0].isascii():
+        return any(t in (f"al{needle[0]}", f"el{needle[0]}") for t in haystack)
+    if n == 1:
         word = needle[0]
         bare = word[2:] if word.startswith("ال") and len(word) > 4 else word
         forms = {c + bare for c in _CLITICS} | {c + word for c in _CLITICS}
@@ -84,16 +121,22 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     return False
 
 
-def _names(org: Organisation) -> list[tuple[str, str]]:
-    """(kind, name) pairs to look for."""
-    found: list[tuple[str, str]] = [("organisation", org.name)]
+def _places(kind: str, names: Sequence[str]) -> list[tuple[str, str, list[str]]]:
+    """(kind, name, words to look for): each name whole, then each of its parts."""
+    names = [n for n in names if n]
+    found = [(kind, n, tokens(n)) for n in names]
+    found += [(kind, n, [part]) for n in names for part in _parts(n)]
+    return found
+
+
+def _names(org: Organisation) -> list[tuple[str, str, list[str]]]:
+    """(kind, name, words) to look for: the name is what a coordinator is told."""
+    found: list[tuple[str, str, list[str]]] = [("organisation", org.name, tokens(org.name))]
     for area in Area.objects.for_org(org).only("name_en", "name_ar", "aliases"):
-        found += [("area", n) for n in (area.name_en, area.name_ar, *area.alias_list()) if n]
+        found += _places("area", [area.name_en, area.name_ar, *area.alias_list()])
     for facility in Facility.objects.for_org(org).only("name", "name_ar", "aliases"):
-        found += [
-            ("facility", n) for n in (facility.name, facility.name_ar, *facility.alias_list()) if n
-        ]
-    found += [("sensitive", w) for w in sensitive_words(org)]
+        found += _places("facility", [facility.name, facility.name_ar, *facility.alias_list()])
+    found += [("sensitive", w, tokens(w)) for w in sensitive_words(org)]
     return found
 
 
@@ -108,8 +151,8 @@ def wire_problems(org: Organisation, text: str) -> list[str]:
         "sensitive": _("It contains a sensitive word: %(name)s"),
     }
     problems: list[str] = []
-    for kind, name in _names(org):
-        if _contains(haystack, tokens(name)):
+    for kind, name, needle in _names(org):
+        if _contains(haystack, needle):
             problem = labels[kind] % {"name": name}
             if problem not in problems:
                 problems.append(problem)

@@ -11,7 +11,7 @@ from salama.messaging import texts
 from salama.messaging.models import Delivery, DeliveryState
 from salama.people.models import RiskLevel
 from salama.rollcalls.models import RollCall, RollCallRecipient, Timing
-from salama.rollcalls.services import last_send_at
+from salama.rollcalls.services import last_send_at, safety_options
 
 RISK_ORDER = {RiskLevel.EXTREME: -1, RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
@@ -76,7 +76,9 @@ def summary(roll_call: RollCall, language: str = "en") -> dict[str, Any]:
             counts["silent"] += 1
             bucket["silent"] += 1
     options = []
-    for option in roll_call.options:
+    # 2 and 3 always mean help and injured: a roll call of other options counts them too.
+    danger = [] if roll_call.is_safety else safety_options()[1:]
+    for option in danger + roll_call.options:
         label = option["label"] or texts.status_word(option["effect"], language, roll_call.org)
         options.append({"number": option["number"], "label": label,
                         "count": per_option.get(int(option["number"]), 0)})  # fmt: skip

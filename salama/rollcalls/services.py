@@ -3,15 +3,21 @@ text handler calls (``answer_from_text``, ``check_duress``).
 
 Crediting (the protocol):
 
-1. A digit answers the open roll call most recently handed to the network for that person
-   (the first hand-off of its message to them; a re-send does not move it).
-2. The answer's time is its sender-side (SMSC) time when the gateway gives one, else its
-   receipt time. After the hand-off: it counts. Before: it is an ordinary check-in.
-3. Without a sender-side time, an answer received within ROLLCALL_UNKNOWN_WINDOW of the hand-off
-   may have been sent before it: "timing unknown". A help or injury answer is recorded at once
-   (it raises its alert); a safe one waits for a coordinator to accept it before it becomes a
-   check-in that counts as heard from.
-4. An answer to a roll call closed since is listed as late and is an ordinary check-in.
+1. The answer's time is its sender-side (SMSC) time when the gateway gives one, else its
+   receipt time.
+2. A digit answers the open roll call most recently handed to the network for that person
+   before the answer's time (the first hand-off of its message to them; a re-send does not move
+   it), superseded or not: an answer sent between a newer roll call's launch and its hand-off
+   answers the older one, and only it. None handed off before it: an ordinary check-in.
+3. A help or injury word (``HELP trapped``) answers it as its help or injury option; the text
+   handler records the check-in and raises the alert as for any call for help.
+4. Without a sender-side time, a safe answer received within ROLLCALL_UNKNOWN_WINDOW of the
+   hand-off may have been sent before it. When another roll call reached the person in the
+   LATE_MEMORY before, it may answer that one: "timing unknown", and it waits for a
+   coordinator to accept it before it becomes a check-in that counts as heard from. Else only
+   this roll call could have asked it: it counts. A help or injury answer always counts at
+   once (it is recorded and raises its alert whatever it answered).
+5. An answer to a roll call closed since is listed as late and is an ordinary check-in.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -80,6 +86,15 @@ def unknown_window() -> timedelta:
 
 def safety_options() -> list[dict[str, Any]]:
     return [{"number": n, "label": "", "effect": str(s)} for n, s in SAFETY_EFFECTS.items()]
+
+
+def option_of(roll_call: RollCall, number: int) -> dict[str, Any] | None:
+    """A roll call's option `number`. 2 and 3 always mean help and injured (DESIGN §8), on a roll
+    call of other options too: such an answer is heard from and counts under them."""
+    found = roll_call.option(number)
+    if found is None and number in (2, 3):
+        return {"number": number, "label": "", "effect": str(SAFETY_EFFECTS[number])}
+    return found
 
 
 def build_options(
@@ -537,23 +552,38 @@ def handoff_at(recipient: RollCallRecipient) -> datetime | None:
     )["t"]
 
 
-def current_for(person: Person) -> RollCallRecipient | None:
-    """The open roll call most recently handed off to `person` (None: none reached them yet)."""
+def current_for(person: Person, before: datetime | None = None) -> RollCallRecipient | None:
+    """The open roll call most recently handed off to `person` before `before` (the answer's
+    time), a superseded one included (None: none reached them by then)."""
     first_handoff = (
         Delivery.objects.filter(message_id=OuterRef("message_id"), handed_off_at__isnull=False)
         .order_by("handed_off_at")
         .values("handed_off_at")[:1]
     )
-    return (
+    rows = (
         RollCallRecipient.objects.for_org(person.org_id)
         .filter(person=person, roll_call__state=RollCallState.OPEN, withheld="")
-        .filter(Q(is_current=True) | Q(is_safety=False))
         .annotate(handoff=Subquery(first_handoff))
         .filter(handoff__isnull=False)
-        .select_related("roll_call", "org")
-        .order_by("-handoff", "-id")
-        .first()
     )
+    if before is not None:
+        rows = rows.filter(handoff__lt=before)
+    return rows.select_related("roll_call", "org").order_by("-handoff", "-id").first()
+
+
+def _asked_by_another(row: RollCallRecipient, received_at: datetime) -> bool:
+    """Whether another roll call's message reached the person in the LATE_MEMORY before an
+    answer received at `received_at`: an answer of unknown time may then be to that one."""
+    others = (
+        RollCallRecipient.objects.filter(person_id=row.person_id, message_id__isnull=False)
+        .exclude(pk=row.pk)
+        .values("message_id")
+    )
+    return Delivery.objects.filter(
+        message_id__in=others,
+        handed_off_at__gte=received_at - LATE_MEMORY,
+        handed_off_at__lt=received_at,
+    ).exists()
 
 
 def open_for(person: Person) -> RollCallRecipient | None:
@@ -583,6 +613,7 @@ def _record(
     received_at: datetime,
     sent_at: datetime | None,
     contact_point: ContactPoint | None,
+    note: str = "",
 ) -> int | None:
     if not effect:
         return None
@@ -593,6 +624,7 @@ def _record(
         channel=Channel.ROLL_CALL,
         received_at=received_at,
         device_at=sent_at,
+        note=note,
         contact_point=contact_point,
     )
     return int(checkin.pk)
@@ -609,11 +641,13 @@ def credit_answer(
     contact_point: ContactPoint | None = None,
     basis: str = Basis.SELF,
     timed: bool = False,
+    note: str = "",
 ) -> Credit:
     """Record one answer to `recipient`'s roll call. `timed`: the answer was made on a page or
-    the API after the roll call was open (no wire delay), so it counts."""
+    the API after the roll call was open (no wire delay), so it counts. `note`: the words of a
+    help or injury answer, kept with its check-in."""
     roll_call = recipient.roll_call
-    chosen = roll_call.option(option)
+    chosen = option_of(roll_call, option)
     if chosen is None:
         raise RollCallError(_("This roll call has no option %(n)s.") % {"n": option})
     received_at = received_at or clock.now()
@@ -628,11 +662,15 @@ def credit_answer(
         moment = sent_at or received_at
         if handed is None or moment <= handed:
             raise RollCallError(_("This answer was sent before the roll call reached the person."))
-        unknown = sent_at is None and received_at - handed <= unknown_window()
+        unknown = (
+            sent_at is None
+            and effect not in DANGER
+            and received_at - handed <= unknown_window()
+            and _asked_by_another(row, received_at)
+        )
         timing = Timing.UNKNOWN if unknown else Timing.COUNTED
-    hold = timing == Timing.UNKNOWN and effect not in DANGER
     checkin_id = None
-    if not hold:
+    if timing != Timing.UNKNOWN:
         checkin_id = _record(
             row,
             effect,
@@ -640,6 +678,7 @@ def credit_answer(
             received_at=received_at,
             sent_at=sent_at,
             contact_point=contact_point,
+            note=note if effect in DANGER else "",
         )
     if row.timing in (Timing.COUNTED, Timing.ACCEPTED) and timing != Timing.LATE:
         timing = row.timing  # already counted: a second answer changes the option only
@@ -668,7 +707,7 @@ def accept_answer(
     )
     if row.timing != Timing.UNKNOWN or row.option is None:
         return False
-    chosen = row.roll_call.option(row.option) or {}
+    chosen = option_of(row.roll_call, row.option) or {}
     if row.checkin_id is None:
         row.checkin_id = _record(
             row,
@@ -682,6 +721,21 @@ def accept_answer(
     row.save(update_fields=["timing", "accepted_by", "checkin_id"])
     audit.record("rollcall.accept", org_id=row.org_id, obj=row, request=request)
     return True
+
+
+def accept_answers(
+    *,
+    roll_call: RollCall,
+    recipient_ids: Sequence[int],
+    by: Membership,
+    request: HttpRequest | None = None,
+) -> int:
+    """ "Accept all": accept the answers of unknown timing the coordinator was shown (their ids),
+    never one that arrived since. Returns how many were accepted."""
+    rows = RollCallRecipient.objects.for_org(roll_call.org_id).filter(
+        roll_call=roll_call, pk__in=recipient_ids, timing=Timing.UNKNOWN
+    )
+    return sum(accept_answer(recipient=row, by=by, request=request) for row in rows)
 
 
 def _reply_ok(ctx: Context, person: Person) -> None:
@@ -718,6 +772,7 @@ def answer_from_text(ctx: Context) -> Outcome | None:
     parsed = ctx.parsed
     option = parsed.option
     if option is None:
+        _credit_words(ctx)
         return None
     shared = ctx.point.is_shared or len(ctx.persons) > 1
     if shared:
@@ -736,15 +791,13 @@ def answer_from_text(ctx: Context) -> Outcome | None:
         if parsed.codenames and option == 1:
             return None  # a lead's "1 K12 K14" is a proxy check-in
     credited: list[tuple[Person, RollCallRecipient]] = []
+    moment = ctx.inbound.sent_at or ctx.inbound.received_at
     for person in persons:
-        recipient = current_for(person)
-        if recipient is None or recipient.roll_call.option(option) is None:
+        recipient = current_for(person, before=moment)
+        if recipient is None or option_of(recipient.roll_call, option) is None:
+            # Sent before any open roll call reached them: an ordinary check-in.
             _mark_late(person, option, ctx.inbound.received_at)
             return None
-        handed = recipient.handoff  # type: ignore[attr-defined]
-        moment = ctx.inbound.sent_at or ctx.inbound.received_at
-        if moment <= handed:
-            return None  # sent before the roll call reached them: an ordinary check-in
         credited.append((person, recipient))
     alerts = False
     status = ""
@@ -757,8 +810,9 @@ def answer_from_text(ctx: Context) -> Outcome | None:
             sent_at=ctx.inbound.sent_at,
             contact_point=ctx.point,
             basis=ctx.basis,
+            note=parsed.note,
         )
-        status = str(recipient.roll_call.option(option)["effect"])  # type: ignore[index]
+        status = str(option_of(recipient.roll_call, option)["effect"])  # type: ignore[index]
         if status in DANGER and credit.checkin_id is not None:
             alerts = True
     if not alerts:
@@ -768,6 +822,36 @@ def answer_from_text(ctx: Context) -> Outcome | None:
         status=status or None,
         codenames=[p.codename for p in persons],
     )
+
+
+def _credit_words(ctx: Context) -> None:
+    """A help or injury word without a digit (``HELP trapped``) from a person an open roll call
+    reached answers it as its help or injury option. Only the roll-call row is marked here: the
+    text handler goes on to record the check-in (its words kept) and raise the alert."""
+    parsed = ctx.parsed
+    if parsed.kind != "checkin" or parsed.status not in DANGER:
+        return
+    if ctx.point.is_shared or len(ctx.persons) > 1:
+        by_code = {p.codename.upper(): p for p in ctx.persons}
+        persons = [by_code[c] for c in parsed.codenames if c in by_code]
+    else:
+        persons = ctx.persons[:1]
+    moment = ctx.inbound.sent_at or ctx.inbound.received_at
+    for person in persons:
+        recipient = current_for(person, before=moment)
+        if recipient is None:
+            continue
+        number = next(
+            (int(o["number"]) for o in recipient.roll_call.options if o["effect"] == parsed.status),
+            2 if parsed.status == Status.NEED_HELP else 3,
+        )
+        RollCallRecipient.objects.filter(pk=recipient.pk).update(
+            option=number,
+            timing=Timing.COUNTED,
+            answer_via="sms",
+            answered_at=Coalesce(F("answered_at"), Value(ctx.inbound.received_at)),
+            answer_sent_at=ctx.inbound.sent_at,
+        )
 
 
 def _reply_template(ctx: Context, template: str, person: Person | None) -> None:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -139,6 +139,24 @@ def accept(request: HttpRequest, rollcall_number: int, recipient_id: int) -> Htt
     )
     if services.accept_answer(recipient=row, by=_member(request), request=request):
         messages.success(request, _("The answer is accepted."))
+    return redirect("rollcalls:live_page", rollcall_number=roll_call.number)
+
+
+@roles(*COORDINATING)
+@require_POST
+def accept_all(request: HttpRequest, rollcall_number: int) -> HttpResponse:
+    """Accept the answers of unknown timing the page listed (their ids are in the form)."""
+    roll_call = _roll_call(request, rollcall_number)
+    ids = [int(i) for i in request.POST.getlist("recipient") if i.isdigit()]
+    accepted = services.accept_answers(
+        roll_call=roll_call, recipient_ids=ids, by=_member(request), request=request
+    )
+    if accepted:
+        messages.success(
+            request,
+            ngettext("%(n)s answer is accepted.", "%(n)s answers are accepted.", accepted)
+            % {"n": accepted},
+        )
     return redirect("rollcalls:live_page", rollcall_number=roll_call.number)
 
 

@@ -204,3 +204,51 @@ def test_the_inbound_handler_never_raises(roster: Roster, sender: str, body: str
     row, result = receive(org=roster.org, channel="simulator", sender=sender, body=body)
     row.refresh_from_db()
     assert result is not None and row.state != "failed", row.last_error
+
+
+@pytest.fixture
+def partial_places(roster: Roster) -> None:
+    from salama.people.services import save_area
+
+    save_area(org=roster.org, name_en="Bustan al-Qasr", name_ar="بستان القصر", aliases="")
+    save_facility(
+        org=roster.org, name="Al-Razi Hospital", name_ar="مشفى الرازي", kind="hospital",
+        area=roster.sukkari, aliases="",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet near Qasr", "بالقصر", "قرب القصر", "go to Razi", "go to al-Razi", "في الرازي",
+        "عند الرازي", "the Bustan team",
+    ],
+)  # fmt: skip
+def test_wire_problems_catch_part_of_a_place_name_in_both_scripts(
+    roster: Roster, partial_places: None, text: str
+) -> None:
+    assert wire_problems(roster.org, text), text
+
+
+@pytest.mark.parametrize(
+    "text", ["Reply 1 if you are well.", "Go to the hospital", "أقرب مشفى", "Razia", "قصرت"]
+)
+def test_wire_problems_match_whole_words_and_not_generic_words(
+    roster: Roster, partial_places: None, text: str
+) -> None:
+    assert wire_problems(roster.org, text) == [], text
+
+
+def test_roll_call_composer_asks_to_confirm_part_of_a_place_name(
+    roster: Roster, partial_places: None, clients: dict[str, Any]
+) -> None:
+    from salama.rollcalls.models import RollCall
+
+    data = {"question": "Are you at Razi?", "is_safety": "on", "everyone": "on", "minutes": "60",
+            "resend_after": "0", "resend_max": "1", "action": "launch"}  # fmt: skip
+    response = clients["coordinator"].post(reverse("rollcalls:index"), data)
+    assert response.status_code == 200 and "Al-Razi Hospital" in response.content.decode()
+    assert not RollCall.objects.exists()
+    url = reverse("messaging:text_edit") + "?key=reminder&language=ar"
+    refused = clients["coordinator"].post(url, {"body": "رد 1 إذا كنت بخير في القصر"})
+    assert refused.status_code == 200 and not MessageTemplate.objects.exists()

@@ -54,6 +54,8 @@ BEFORE_SECOND_FACTOR = {
     "accounts:jsi18n",
     "accounts:logout",
     "accounts:set_language",
+    # Among one's own organisations: to pass the factor in one that approved one's app.
+    "accounts:switch_org",
     "healthz",
 }
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.test import Client
 
 from salama.accounts.models import AuditEvent, FallbackFactor, Membership, User
-from tests.conftest import PASSWORD, client_for, current_code
+from tests.conftest import PASSWORD, client_for, current_code, second_factor_device
 
 
 def second_admin(world: Any) -> User:
@@ -83,3 +83,20 @@ def test_a_role_that_needs_no_second_factor_uses_the_app_anywhere(world: Any) ->
     assert reaches_pages(client)
     client.post("/accounts/switch/", {"org": world.other_org.pk})
     assert reaches_pages(client)
+
+
+def test_before_the_factor_a_person_can_switch_to_an_organisation_that_approved_it(
+    world: Any,
+) -> None:
+    user = world.users["outsider"]  # a coordinator of "elsewhere", whose app it approved
+    device = second_factor_device(user)  # approved by "elsewhere" only, its one org so far
+    Membership.objects.create(user=user, org=world.org, role="coordinator")  # the first org
+    client = Client()
+    client.post("/accounts/login/", {"username": "outsider", "password": PASSWORD})
+    # In "relief", which has not approved the app, its code does not pass ...
+    assert client.post("/accounts/verify/", {"code": current_code(device)}).status_code == 200
+    # ... but the person may switch to "elsewhere" and pass there.
+    assert client.post("/accounts/switch/", {"org": world.other_org.pk})["Location"] == "/"
+    assert client.post("/accounts/verify/", {"code": current_code(device)}).status_code == 302
+    assert reaches_pages(client)
+    assert client.get("/api/me").json()["organisation"] == "elsewhere"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.http import HttpRequest
@@ -40,12 +40,14 @@ from salama.alerts.routing import (
     next_on_rota,
     usable_points,
 )
+from salama.alerts.selectors import Note, notes
 from salama.lib import clock
 from salama.lib.fields import seal
 from salama.messaging import texts
 from salama.messaging.models import Message, Priority
 from salama.messaging.outbox import language_for, queue_message
 from salama.people.models import ContactPoint, ContactState, DecisionKind, Person, Status
+from salama.people.services import can_reveal
 
 # Kinds that go to the coordinators only: the phone may be in other hands.
 COORDINATORS_ONLY = frozenset(
@@ -524,6 +526,23 @@ def acknowledge(
     )
     reply_to_sender(alert)
     return True
+
+
+def reveal_notes(*, alert: Alert, request: HttpRequest) -> list[Note]:
+    """The sender's notes (selectors.notes), for a coordinator or org admin of the alert's
+    organisation, on that one response. Writes exactly one audit row, as any reveal: action
+    "reveal", the alert's person (or the alert), the field "note" and the alert's id."""
+    membership = getattr(request, "membership", None)
+    if not can_reveal(request) or membership is None or membership.org_id != alert.org_id:
+        raise PermissionDenied
+    found = notes(alert)
+    audit.record(
+        "reveal",
+        request=request,
+        obj=alert.person or alert,
+        detail={"field": "note", "alert": alert.pk},
+    )
+    return found
 
 
 @transaction.atomic

@@ -160,17 +160,17 @@ def _template_for(alert: Alert, recipient: Recipient, template: str) -> str:
 def notify(
     alert: Alert, recipients: list[Recipient], *, step: int, template: str, priority: int
 ) -> list[AlertNotification]:
-    """Queue `template` to every contact point of every recipient, and record who got what."""
+    """Queue `template` to every contact point of every recipient, and record who got what.
+    Who may not acknowledge gets `alert_life_safety_info` instead of `alert_life_safety`."""
     rows = []
-    chosen = template
     for recipient in recipients:
-        template = _template_for(alert, recipient, chosen)
+        key = _template_for(alert, recipient, template)
         for point in recipient.points:
             language = language_for(point, alert.org)
             message = queue_message(
                 org=alert.org,
                 contact_point=point,
-                template=template,
+                template=key,
                 context=alert_context(alert, language),
                 priority=priority,
                 reason=f"alert:{alert.number}",
@@ -187,7 +187,7 @@ def notify(
                     person=recipient.person,
                     contact_point=point,
                     message=message,
-                    template=template,
+                    template=key,
                 )
             )
     return AlertNotification.objects.bulk_create(rows)
@@ -303,7 +303,8 @@ def _told_so_far(alert: Alert) -> list[Recipient]:
     """Everyone an alert's texts went to (not its sender), at the points that may still
     receive, one recipient per membership, person or phone."""
     rows = (
-        AlertNotification.objects.filter(alert=alert, contact_point__isnull=False)
+        AlertNotification.objects.for_org(alert.org_id)
+        .filter(alert=alert, contact_point__isnull=False)
         .exclude(role="sender")
         .select_related("membership", "person", "contact_point")
         .order_by("pk")
@@ -464,8 +465,10 @@ def text_acknowledger(
         return membership, None
     if alert is None or alert.kind in COORDINATORS_ONLY:
         return None
-    told = AlertNotification.objects.filter(alert=alert, person__isnull=False).exclude(
-        role="sender"
+    told = (
+        AlertNotification.objects.for_org(alert.org_id)
+        .filter(alert=alert, person__isnull=False)
+        .exclude(role="sender")
     )
     mine = Q(contact_point=point)
     if not point.is_shared:
@@ -474,7 +477,8 @@ def text_acknowledger(
     if row is None or row.person is None:
         return None
     person = row.person
-    login = Membership.objects.filter(pk=person.membership_id, is_active=True).first()
+    logins = Membership.objects.for_org(alert.org_id)
+    login = logins.filter(pk=person.membership_id, is_active=True).first()
     return login, person
 
 

@@ -71,6 +71,8 @@ class Alert(OrgScoped):
         ContactPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     quiet_to_sender = models.BooleanField(default=False)
+    # The worst report the alert stands for (SAFE < NEED_HELP < INJURED): its texts say this.
+    status = models.CharField(max_length=10, blank=True)
     # For outage alerts: how many went silent in the window.
     silent_count = models.PositiveIntegerField(default=0)
     state = models.CharField(
@@ -85,6 +87,10 @@ class Alert(OrgScoped):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_via = models.CharField(max_length=10, blank=True)
+    # Who acknowledged from a roster number (a lead, deputy or responder, with or without login).
+    acknowledged_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_by = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -36,6 +36,11 @@ class Recipient:
         return [p for p in self.points if p.kind == ContactKind.SMS]
 
 
+def usable_points(points: list[ContactPoint]) -> list[ContactPoint]:
+    """The points the outbox may send to now, each once."""
+    return _usable(points)
+
+
 def _usable(points: list[ContactPoint]) -> list[ContactPoint]:
     seen: set[int] = set()
     kept = []
@@ -225,11 +230,14 @@ def life_safety_recipients(
     at: datetime,
     coordinators_only: bool,
     exclude_points: set[int],
+    phone_persons: list[Person] | None = None,
 ) -> list[Recipient]:
     """Step 0 of a life-safety alert, all at once: the person's leads and deputies, the area's
     local responders, and the coordinator on duty. Where no lead can be reached (or the person
     has no team, or is a lead), every coordinator. `coordinators_only` (contact from a seized
-    phone or since a decision) tells the coordinators only."""
+    phone or since a decision) tells the coordinators only. A call from a shared phone that
+    names nobody (`person` None, `phone_persons` the phone's persons) reaches the leads of
+    every team with a person on the phone and the local responders of their areas."""
     recipients: list[Recipient] = []
     everyone = False
     if not coordinators_only and person is not None:
@@ -237,6 +245,12 @@ def life_safety_recipients(
         recipients += leads
         recipients += responders_of(area_id)
         everyone = not leads or is_lead(person)
+    elif not coordinators_only and phone_persons:
+        leads = [lead for someone in phone_persons for lead in leads_of(someone)]
+        recipients += leads
+        for area in dict.fromkeys(p.area_id for p in phone_persons if p.area_id is not None):
+            recipients += responders_of(area)
+        everyone = not leads
     recipients += coordinators_now(org, at)
     if everyone:
         recipients += all_coordinators(org)

@@ -1,17 +1,30 @@
 """Reads for the duty page: open alerts with owner and last action, who is overdue by area and
-codename, the outages, and a cheap version token for the page's polling."""
+codename, the outages, and a cheap version token for the page's polling; for one alert's page:
+who was told and what became of each text, and the sender's notes."""
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Organisation
-from salama.alerts.models import Alert, AlertKind, AlertState, OutageWindow, Severity, Shift
+from salama.alerts.models import (
+    Alert,
+    AlertKind,
+    AlertNotification,
+    AlertState,
+    OutageWindow,
+    Severity,
+    Shift,
+)
 from salama.lib import clock
+from salama.messaging import texts
+from salama.messaging.models import Delivery, DeliveryState, InboundMessage, Suppression
 from salama.people.models import Person
 from salama.safety.hooks import CallForHelp
+from salama.safety.models import CheckIn
 from salama.safety.selectors import OUT_OF_SWEEP
 
 
@@ -20,7 +33,9 @@ def active_alerts(org: Organisation) -> QuerySet[Alert]:
     return (
         Alert.objects.for_org(org)
         .exclude(state=AlertState.CLOSED)
-        .select_related("person", "area", "owner__user", "acknowledged_by__user")
+        .select_related(
+            "person", "area", "owner__user", "acknowledged_by__user", "acknowledged_person"
+        )
         .order_by("severity", "-opened_at", "-id")
     )
 
@@ -133,3 +148,105 @@ def open_call_for_help(person: Person) -> CallForHelp | None:
 
 def latest_call_for_help(person: Person) -> CallForHelp | None:
     return _call_for_help(_calls_of(person).order_by("-opened_at", "-id").first())
+
+
+# --- One alert's page ---------------------------------------------------------------------------
+
+# What each text of an alert was, in words (other keys show their help text).
+TEMPLATE_WORDS = {
+    "alert_life_safety": _("Call for help, asking them to reply OK and the number"),
+    "alert_life_safety_info": _("Call for help, for information (no reply asked)"),
+    "reply_received": _("Received, not yet seen (to the sender)"),
+    "alert_ack_seen": _("Seen (to the sender)"),
+    "digest_overdue": _("Not heard from (count)"),
+    "outage": _("Possible outage (count)"),
+}
+DEAD_WORD = _("failed, no more tries")
+
+
+@dataclass
+class Told:
+    """One row of "who was told": the notification, its delivery's state and the text in words."""
+
+    notification: AlertNotification
+    state: str  # suppressed | queued | sending | sent | delivered | failed | dead
+    state_label: str
+    template_label: str
+
+
+def template_words(key: str) -> str:
+    if key in TEMPLATE_WORDS:
+        return str(TEMPLATE_WORDS[key])
+    spec = texts.TEXTS.get(key)
+    return str(spec.help) if spec is not None and spec.help else key
+
+
+def _state(delivery: Delivery | None, stopped: bool) -> tuple[str, str]:
+    if delivery is None or stopped:
+        return "suppressed", str(_("suppressed"))
+    if delivery.state == DeliveryState.DEAD:
+        return "dead", str(DEAD_WORD)
+    return delivery.state, str(DeliveryState(delivery.state).label)
+
+
+def told(alert: Alert) -> list[Told]:
+    """Who was told, at which step, by which text, and what became of each message: its
+    latest delivery's real state (queued, sent, delivered, failed), or suppressed."""
+    rows = list(
+        AlertNotification.objects.for_org(alert.org_id)
+        .filter(alert=alert)
+        .select_related("membership__user", "person")
+        .order_by("created_at", "id")
+    )
+    message_ids = [r.message_id for r in rows if r.message_id is not None]
+    deliveries: dict[int, Delivery] = {}
+    for delivery in Delivery.objects.filter(message_id__in=message_ids).order_by("pk"):
+        deliveries[delivery.message_id] = delivery  # the latest one counts
+    stopped = set(
+        Suppression.objects.filter(
+            message_id__in=message_ids, delivery__isnull=False, released_at__isnull=True
+        ).values_list("message_id", flat=True)
+    )
+    found = []
+    for row in rows:
+        delivery = deliveries.get(row.message_id) if row.message_id is not None else None
+        state, label = _state(delivery, row.message_id in stopped)
+        found.append(Told(row, state, label, template_words(row.template)))
+    return found
+
+
+@dataclass
+class Note:
+    at: datetime
+    text: str
+
+
+def _reports(alert: Alert) -> QuerySet[CheckIn]:
+    """The person's reports from the alert's own on (until it was closed) that carry a note."""
+    reports = CheckIn.objects.filter(person_id=alert.person_id or 0, pk__gte=alert.checkin_id or 0)
+    if alert.closed_at is not None:
+        reports = reports.filter(received_at__lte=alert.closed_at)
+    return reports.exclude(note="").exclude(note__isnull=True)
+
+
+def notes(alert: Alert, limit: int = 10) -> list[Note]:
+    """What the sender wrote: the notes of the person's reports from the alert's own on, and
+    the texts a call without a person came in (a shared phone's, an unknown number's).
+    Decrypted: shown only through services.reveal_notes, which audits it."""
+    found: list[Note] = []
+    if alert.person_id is not None and alert.checkin_id is not None:
+        for report in _reports(alert).order_by("received_at", "pk")[:limit]:
+            found.append(Note(report.received_at, str(report.note)))
+    texts_in = InboundMessage.objects.for_org(alert.org_id).filter(alert_id=alert.pk)
+    for inbound in texts_in.order_by("received_at", "pk")[:limit]:
+        found.append(Note(inbound.received_at, str(inbound.body)))
+    return found
+
+
+def has_notes(alert: Alert) -> bool:
+    """Whether the page offers a Reveal (decrypts nothing)."""
+    if InboundMessage.objects.for_org(alert.org_id).filter(alert_id=alert.pk).exists():
+        return True
+    if alert.person_id is None or alert.checkin_id is None:
+        return False
+    return _reports(alert).exists()

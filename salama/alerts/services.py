@@ -11,16 +11,18 @@ The ladder of a life-safety alert (ALERT_ESCALATE_AFTER apart, until acknowledge
 Every message is queued through the outbox in the transaction that causes it.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from salama.accounts import audit
+from salama.accounts.access import COORDINATING
 from salama.accounts.models import ApiToken, Membership, Organisation, UserSession
 from salama.alerts.models import (
     LIFE_SAFETY_KINDS,
@@ -36,13 +38,16 @@ from salama.alerts.routing import (
     all_coordinators,
     life_safety_recipients,
     next_on_rota,
+    usable_points,
 )
+from salama.alerts.selectors import Note, notes
 from salama.lib import clock
 from salama.lib.fields import seal
 from salama.messaging import texts
 from salama.messaging.models import Message, Priority
 from salama.messaging.outbox import language_for, queue_message
 from salama.people.models import ContactPoint, ContactState, DecisionKind, Person, Status
+from salama.people.services import can_reveal
 
 # Kinds that go to the coordinators only: the phone may be in other hands.
 COORDINATORS_ONLY = frozenset(
@@ -54,6 +59,9 @@ COORDINATORS_ONLY = frozenset(
     }
 )
 STATUS_OF_KIND = {AlertKind.NEED_HELP: Status.NEED_HELP, AlertKind.INJURED: Status.INJURED}
+# How bad a report is: an alert's word follows the worst one while it is open.
+RANK: dict[str, int] = {Status.SAFE: 0, Status.NEED_HELP: 1, Status.INJURED: 2}
+DURESS_WORD = "DURESS"  # the key of the organisation's neutral word (texts.STATUS_KEYS)
 ACK_BLOCKING_DECISIONS = (DecisionKind.DETAINED, DecisionKind.MISSING, DecisionKind.KILLED)
 
 
@@ -96,7 +104,15 @@ def new_alert(*, org: Organisation, kind: str, **fields: object) -> Alert:
     return alert
 
 
-def _status_word(alert: Alert, language: str) -> str:
+def _first_status(kind: str, checkin: object | None) -> str:
+    status: object = STATUS_OF_KIND.get(AlertKind(kind)) or getattr(checkin, "status", None)
+    return str(status or "")
+
+
+def current_status(alert: Alert) -> str:
+    """The worst report the alert stands for (alerts older than `status` read their check-in)."""
+    if alert.status:
+        return alert.status
     status = STATUS_OF_KIND.get(AlertKind(alert.kind))
     if status is None and alert.checkin_id is not None:
         from salama.safety.models import CheckIn
@@ -104,7 +120,14 @@ def _status_word(alert: Alert, language: str) -> str:
         status = (
             CheckIn.objects.filter(pk=alert.checkin_id).values_list("status", flat=True).first()
         )
-    return texts.status_word(status or Status.NEED_HELP, language)
+    return str(status or "")
+
+
+def _status_word(alert: Alert, language: str) -> str:
+    """The organisation's word: for duress its agreed neutral word, never what was sent."""
+    if alert.kind == AlertKind.DURESS:
+        return texts.status_word(DURESS_WORD, language, alert.org)
+    return texts.status_word(current_status(alert) or Status.NEED_HELP, language, alert.org)
 
 
 def alert_context(alert: Alert, language: str) -> dict[str, object]:
@@ -118,18 +141,36 @@ def alert_context(alert: Alert, language: str) -> dict[str, object]:
     }
 
 
+def may_acknowledge(alert: Alert, recipient: Recipient) -> bool:
+    """Whether this recipient may take the alert by `OK n`: a coordinator always; a lead,
+    deputy or responder on the roster unless the alert is for coordinators only. A phone of
+    nobody (an ambulance point's) or another membership (a focal point) may not."""
+    if recipient.membership is not None:
+        return recipient.membership.is_active and recipient.membership.role in COORDINATING
+    return recipient.person is not None and alert.kind not in COORDINATORS_ONLY
+
+
+def _template_for(alert: Alert, recipient: Recipient, template: str) -> str:
+    """Who cannot acknowledge is not asked to reply "OK n"."""
+    if template == "alert_life_safety" and not may_acknowledge(alert, recipient):
+        return "alert_life_safety_info"
+    return template
+
+
 def notify(
     alert: Alert, recipients: list[Recipient], *, step: int, template: str, priority: int
 ) -> list[AlertNotification]:
-    """Queue `template` to every contact point of every recipient, and record who got what."""
+    """Queue `template` to every contact point of every recipient, and record who got what.
+    Who may not acknowledge gets `alert_life_safety_info` instead of `alert_life_safety`."""
     rows = []
     for recipient in recipients:
+        key = _template_for(alert, recipient, template)
         for point in recipient.points:
             language = language_for(point, alert.org)
             message = queue_message(
                 org=alert.org,
                 contact_point=point,
-                template=template,
+                template=key,
                 context=alert_context(alert, language),
                 priority=priority,
                 reason=f"alert:{alert.number}",
@@ -146,7 +187,7 @@ def notify(
                     person=recipient.person,
                     contact_point=point,
                     message=message,
-                    template=template,
+                    template=key,
                 )
             )
     return AlertNotification.objects.bulk_create(rows)
@@ -196,11 +237,15 @@ def raise_life_safety(
     area: object | None = None,
     contact_point: ContactPoint | None = None,
     quiet_to_sender: bool = False,
+    phone_persons: Sequence[Person] = (),
 ) -> Alert:
     """Open a life-safety alert and tell, at once and in parallel, everyone step 0 names (see
     the module docstring); tell the sender the alert was received. An open, unacknowledged
     alert of the same kind for the same person is reused (a second HELP is not a second
-    alarm); the sender is told again."""
+    alarm); the sender is told again. A worse report than the alert's (HELP after SAFE from a
+    detained person's phone) changes its word and tells everyone told so far once more.
+    `phone_persons`: the persons of a shared phone whose call names nobody (their leads and
+    areas are told)."""
     if kind not in LIFE_SAFETY_KINDS:
         raise ValueError(f"not a life-safety kind: {kind}")
     now = clock.now()
@@ -217,6 +262,7 @@ def raise_life_safety(
         if existing is not None:
             if contact_point is not None and not quiet_to_sender:
                 existing.contact_point = contact_point
+            _worsen(existing, checkin)
             reply_to_sender(existing)
             return existing
     alert = new_alert(
@@ -225,6 +271,7 @@ def raise_life_safety(
         person=person,
         area_id=area_id,
         checkin_id=checkin_id,
+        status=_first_status(kind, checkin),
         contact_point=contact_point,
         quiet_to_sender=quiet_to_sender or kind == AlertKind.DURESS,
         next_escalation_at=now + escalate_after(),
@@ -239,6 +286,7 @@ def raise_life_safety(
         at=now,
         coordinators_only=kind in COORDINATORS_ONLY,
         exclude_points=sender_points,
+        phone_persons=list(phone_persons),
     )
     notify(alert, recipients, step=0, template="alert_life_safety", priority=Priority.LIFE_SAFETY)
     reply_to_sender(alert)
@@ -249,6 +297,58 @@ def raise_life_safety(
         detail={"kind": kind, "person": person.pk if person else None, "checkin": checkin_id},
     )
     return alert
+
+
+def _told_so_far(alert: Alert) -> list[Recipient]:
+    """Everyone an alert's texts went to (not its sender), at the points that may still
+    receive, one recipient per membership, person or phone."""
+    rows = (
+        AlertNotification.objects.for_org(alert.org_id)
+        .filter(alert=alert, contact_point__isnull=False)
+        .exclude(role="sender")
+        .select_related("membership", "person", "contact_point")
+        .order_by("pk")
+    )
+    found: dict[str, Recipient] = {}
+    for row in rows:
+        point = row.contact_point
+        assert point is not None
+        if row.membership_id is not None:
+            key = f"m:{row.membership_id}"
+        else:
+            key = f"p:{row.person_id}" if row.person_id is not None else f"c:{point.pk}"
+        recipient = found.setdefault(
+            key, Recipient(role=row.role, key=key, membership=row.membership, person=row.person)
+        )
+        if all(p.pk != point.pk for p in recipient.points):
+            recipient.points.append(point)
+    for recipient in found.values():
+        recipient.points = usable_points(recipient.points)
+    return [r for r in found.values() if r.points]
+
+
+def _worsen(alert: Alert, checkin: object | None) -> bool:
+    """A report worse than the open alert's word: the word changes (a conditional update, so
+    it happens once) and everyone told so far is told again with it."""
+    status = str(getattr(checkin, "status", "") or "")
+    current = current_status(alert)
+    if alert.kind == AlertKind.DURESS or RANK.get(status, -1) <= RANK.get(current, -1):
+        return False
+    changed = Alert.objects.filter(pk=alert.pk, state=AlertState.OPEN, status=alert.status).update(
+        status=status, last_action="worse", last_action_at=clock.now()
+    )
+    if not changed:
+        return False
+    alert.status = status
+    notify(
+        alert,
+        _told_so_far(alert),
+        step=alert.escalation_step,
+        template="alert_life_safety",
+        priority=Priority.LIFE_SAFETY,
+    )
+    audit.record("alert.worse", org_id=alert.org_id, obj=alert, detail={"status": status})
+    return True
 
 
 # --- The ladder ---------------------------------------------------------------------------------
@@ -343,18 +443,70 @@ def _check_actor(alert: Alert, by: Membership) -> None:
         raise AlertError(_("You cannot act on this alert."))
 
 
+def _check_person(alert: Alert, person: Person) -> None:
+    if person.org_id != alert.org_id or not person.is_active:
+        raise AlertError(_("You cannot act on this alert."))
+    if person.decision in ACK_BLOCKING_DECISIONS:
+        raise AlertError(_("You cannot act on this alert."))
+
+
+def text_acknowledger(
+    alert: Alert | None,
+    *,
+    point: ContactPoint,
+    persons: Sequence[Person],
+    membership: Membership | None,
+) -> tuple[Membership | None, Person | None] | None:
+    """Who takes `alert` by an `OK n` from `point` (whose persons and membership are given):
+    (login, roster person). A coordinator's or org admin's number takes any alert; otherwise
+    only someone the alert was sent to, at this number or (an unshared number) as its person,
+    and never an alert for coordinators only. None: they may not, and nothing changes."""
+    if membership is not None and membership.is_active and membership.role in COORDINATING:
+        return membership, None
+    if alert is None or alert.kind in COORDINATORS_ONLY:
+        return None
+    told = (
+        AlertNotification.objects.for_org(alert.org_id)
+        .filter(alert=alert, person__isnull=False)
+        .exclude(role="sender")
+    )
+    mine = Q(contact_point=point)
+    if not point.is_shared:
+        mine |= Q(person__in=[p.pk for p in persons])
+    row = told.filter(mine).select_related("person").order_by("pk").first()
+    if row is None or row.person is None:
+        return None
+    person = row.person
+    logins = Membership.objects.for_org(alert.org_id)
+    login = logins.filter(pk=person.membership_id, is_active=True).first()
+    return login, person
+
+
 @transaction.atomic
 def acknowledge(
-    *, alert: Alert, by: Membership, via: str = "page", request: HttpRequest | None = None
+    *,
+    alert: Alert,
+    by: Membership | None,
+    person: Person | None = None,
+    via: str = "page",
+    request: HttpRequest | None = None,
 ) -> bool:
     """Take ownership of an open alert: the repeats to others stop (a conditional update on
     state 'open', so only the first acknowledgement counts) and the sender is told "seen".
-    Returns False when the alert was no longer open."""
-    _check_actor(alert, by)
+    `by` is the login, `person` the roster person who acknowledged from their number (a lead,
+    deputy or responder, who may have no login). Returns False when the alert was no longer
+    open."""
+    if by is None and person is None:
+        raise AlertError(_("You cannot act on this alert."))
+    if by is not None:
+        _check_actor(alert, by)
+    if person is not None:
+        _check_person(alert, person)
     now = clock.now()
     updated = Alert.objects.filter(pk=alert.pk, state=AlertState.OPEN).update(
         state=AlertState.ACKNOWLEDGED,
         acknowledged_by=by,
+        acknowledged_person=person,
         acknowledged_at=now,
         acknowledged_via=via[:10],
         owner=by,
@@ -365,16 +517,36 @@ def acknowledge(
     alert.refresh_from_db()
     if not updated:
         return False
+    detail: dict[str, object] = {"via": via[:10]}
+    if person is not None:
+        detail["person"] = person.pk
     audit.record(
         "alert.acknowledge",
         org_id=alert.org_id,
-        actor_id=by.user_id,
+        actor_id=by.user_id if by is not None else None,
         obj=alert,
         request=request,
-        detail={"via": via[:10]},
+        detail=detail,
     )
     reply_to_sender(alert)
     return True
+
+
+def reveal_notes(*, alert: Alert, request: HttpRequest) -> list[Note]:
+    """The sender's notes (selectors.notes), for a coordinator or org admin of the alert's
+    organisation, on that one response. Writes exactly one audit row, as any reveal: action
+    "reveal", the alert's person (or the alert), the field "note" and the alert's id."""
+    membership = getattr(request, "membership", None)
+    if not can_reveal(request) or membership is None or membership.org_id != alert.org_id:
+        raise PermissionDenied
+    found = notes(alert)
+    audit.record(
+        "reveal",
+        request=request,
+        obj=alert.person or alert,
+        detail={"field": "note", "alert": alert.pk},
+    )
+    return found
 
 
 @transaction.atomic

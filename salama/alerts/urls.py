@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:alert_number>/", views.detail, name="detail"),
     path("<int:alert_number>/acknowledge", views.acknowledge, name="acknowledge"),
     path("<int:alert_number>/close", views.close, name="close"),
+    path("<int:alert_number>/note", views.note, name="note"),
 ]

@@ -13,13 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from salama.accounts.access import COORDINATING, roles
 from salama.accounts.models import Membership, Organisation, Role
 from salama.alerts import rota, selectors, services
 from salama.alerts.forms import CloseForm, HandoverForm, ProfileForm, ShiftForm, SilenceForm
-from salama.alerts.models import Alert, AlertNotification, DutyProfile, Shift
+from salama.alerts.models import Alert, DutyProfile, Shift
 from salama.alerts.routing import on_duty
 from salama.lib import clock
 from salama.people.models import Person
@@ -84,26 +85,50 @@ def duty_live(request: HttpRequest) -> HttpResponse:
 
 def _alert(request: HttpRequest, alert_number: int) -> Alert:
     return get_object_or_404(
-        Alert.objects.for_org(org_of(request)).select_related("person", "area", "org"),
+        Alert.objects.for_org(org_of(request)).select_related(
+            "person", "area", "org", "acknowledged_person"
+        ),
         number=alert_number,
+    )
+
+
+def _detail_page(
+    request: HttpRequest,
+    alert: Alert,
+    *,
+    close_form: CloseForm | None = None,
+    notes: list[selectors.Note] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "told": selectors.told(alert),
+            "close_form": close_form or CloseForm(),
+            "has_notes": selectors.has_notes(alert),
+            "notes": notes,
+        },
+        status=status,
     )
 
 
 @roles(*COORDINATING)
 @viewer_time
 def detail(request: HttpRequest, alert_number: int) -> HttpResponse:
+    return _detail_page(request, _alert(request, alert_number))
+
+
+@roles(*COORDINATING)
+@require_POST
+@never_cache
+@viewer_time
+def note(request: HttpRequest, alert_number: int) -> HttpResponse:
+    """Answer the POST with the page itself: the notes exist in this one response only, never
+    behind a URL a browser could fetch again (services.reveal_notes writes the audit row)."""
     alert = _alert(request, alert_number)
-    notifications = (
-        AlertNotification.objects.for_org(org_of(request))
-        .filter(alert=alert)
-        .select_related("membership__user", "person")
-        .order_by("created_at", "id")
-    )
-    return render(
-        request,
-        "alerts/detail.html",
-        {"alert": alert, "notifications": notifications, "close_form": CloseForm()},
-    )
+    return _detail_page(request, alert, notes=services.reveal_notes(alert=alert, request=request))
 
 
 @require_POST
@@ -140,13 +165,7 @@ def close(request: HttpRequest, alert_number: int) -> HttpResponse:
         else:
             messages.success(request, _("Alert %(n)s is closed.") % {"n": alert.number})
             return redirect("alerts:duty")
-    notifications = AlertNotification.objects.for_org(org_of(request)).filter(alert=alert)
-    return render(
-        request,
-        "alerts/detail.html",
-        {"alert": alert, "notifications": notifications, "close_form": form},
-        status=400,
-    )
+    return _detail_page(request, alert, close_form=form, status=400)
 
 
 # --- The rota -----------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ The order of the rules:
    those persons among the number's persons; a bare ``SAFE`` is asked for the codename.
 5. One person's number: check-in (help and injury raise the alert through record_checkin's
    hook), a lead's proxy (``SAFE ALL``, ``SAFE ALL -K27``, ``SAFE K12 K14``: own teams only),
-   ``AT <area>``, ``STATUS``, ``OK <n>`` (a lead's or coordinator's number acknowledges; from
-   anyone else it is SAFE).
+   ``AT <area>``, ``STATUS``, ``OK <n>`` (acknowledges from a coordinator's number, or from the
+   number of someone the alert was sent to, unless it is for coordinators only; anyone else is
+   asked back like any unknown command, and nothing changes).
 6. Anything else is asked back once; a second unclear text in 24 hours goes to a coordinator.
 
 Replies come from templates, in the person's language, and never repeat what was reported.
@@ -32,10 +33,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from salama.accounts import ratelimit
-from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
 from salama.alerts.models import Alert, AlertKind, AlertState
-from salama.alerts.services import AlertError, acknowledge, raise_life_safety, reply_to_sender
+from salama.alerts.services import (
+    AlertError,
+    acknowledge,
+    raise_life_safety,
+    reply_to_sender,
+    text_acknowledger,
+)
 from salama.lib import clock
 from salama.messaging import services
 from salama.messaging.keywords import areas_for, vocabulary_for
@@ -342,9 +348,7 @@ def _shared(ctx: Context) -> Outcome:
     strangers = [c for c in parsed.codenames if c not in by_code]
     first = named[0] if named else None
     if parsed.kind == "acknowledge":
-        by = _acknowledger(ctx, None)
-        if by is not None:
-            return _acknowledge(ctx, by, parsed.alert_number or 0, None)
+        return _acknowledge(ctx, parsed.alert_number or 0, None)
     danger = parsed.kind == "checkin" and parsed.status in DANGER
     if danger and not named:
         return _unattributed_danger(ctx)
@@ -367,8 +371,9 @@ def _shared(ctx: Context) -> Outcome:
 
 
 def _unattributed_danger(ctx: Context) -> Outcome:
-    """Help from a shared phone that names nobody: the alert goes out without a person (the
-    phone's leads cannot be guessed); a second one reuses it."""
+    """Help from a shared phone that names nobody: the alert goes out without a person, to the
+    coordinators, the leads of every team with a person on the phone and their areas' local
+    responders; a second one reuses it."""
     status = str(ctx.parsed.status)
     kind = DANGER_KIND[Status(status)]
     existing = (
@@ -383,8 +388,13 @@ def _unattributed_danger(ctx: Context) -> Outcome:
         alert = existing
     else:
         alert = raise_life_safety(
-            org=ctx.org, kind=kind, contact_point=ctx.point, quiet_to_sender=not ctx.replies
+            org=ctx.org,
+            kind=kind,
+            contact_point=ctx.point,
+            quiet_to_sender=not ctx.replies,
+            phone_persons=ctx.persons,
         )
+    ctx.inbound.alert_id = alert.pk  # the text is the call's note, on the alert page
     return Outcome("checkin", status=status, reason="unattributed", alert=alert.number)
 
 
@@ -396,10 +406,7 @@ def _own(ctx: Context) -> Outcome:
     person = ctx.persons[0] if ctx.persons else None
     kind = parsed.kind
     if kind == "acknowledge":
-        by = _acknowledger(ctx, person)
-        if by is not None:
-            return _acknowledge(ctx, by, parsed.alert_number or 0, person)
-        kind = "checkin"  # OK 17 from anyone else: SAFE
+        return _acknowledge(ctx, parsed.alert_number or 0, person)
     if person is None:
         # A coordinator's or liaison's phone with no roster person: only OK <n> acts.
         if kind == "checkin" and parsed.status in DANGER:
@@ -507,24 +514,18 @@ def _status(ctx: Context, person: Person) -> Outcome:
 # --- Acknowledgements -------------------------------------------------------------------------
 
 
-def _acknowledger(ctx: Context, person: Person | None) -> Membership | None:
-    """The membership that may acknowledge from this number: a coordinator's or org admin's
-    phone, or a registered lead's (a lead with a login). None: the OK is a SAFE."""
-    membership = ctx.membership
-    if membership is not None and membership.is_active and membership.role in COORDINATING:
-        return membership
-    if person is not None and person.membership_id is not None and lead_teams(person):
-        lead_membership = Membership.objects.filter(pk=person.membership_id, is_active=True)
-        return lead_membership.first()
-    return None
-
-
-def _acknowledge(ctx: Context, by: Membership, number: int, person: Person | None) -> Outcome:
+def _acknowledge(ctx: Context, number: int, person: Person | None) -> Outcome:
+    """``OK <n>``: from whom alerts.services.text_acknowledger allows, the alert is theirs (or
+    "already taken"); from anyone else it is asked back like any unknown command."""
     alert = Alert.objects.for_org(ctx.org).filter(number=number).select_related("org").first()
+    who = text_acknowledger(alert, point=ctx.point, persons=ctx.persons, membership=ctx.membership)
+    if who is None:
+        return _ask_back(ctx, "unknown_word", person)
+    by, acker = who
     taken = True
     if alert is not None and alert.state == AlertState.OPEN:
         try:
-            taken = not acknowledge(alert=alert, by=by, via="sms")
+            taken = not acknowledge(alert=alert, by=by, person=acker, via="sms")
         except AlertError:
             taken = True
     template = "reply_ack_taken" if taken else "reply_ack"

@@ -58,6 +58,18 @@ define(
 )
 define(
     TextSpec(
+        "alert_life_safety_info",
+        _("{codename} {status} ({alert})"),
+        ("codename", "status", "alert"),
+        _(
+            "A life-safety alert to someone who may not acknowledge it by text (a focal point, "
+            "a responder's phone of nobody): no reply asked for."
+        ),
+        {"codename": "K1234", "status": "INJURED", "alert": "9999999"},
+    )
+)
+define(
+    TextSpec(
         "alert_ack_seen",
         _("Seen {time}"),
         ("time",),
@@ -182,7 +194,12 @@ define(
 
 # Status words, for the {status} field of other texts: templates too, so an organisation can
 # choose its own words (a code word instead of HELP, say).
-STATUS_KEYS = {"SAFE": "status_safe", "NEED_HELP": "status_help", "INJURED": "status_injured"}
+STATUS_KEYS = {
+    "SAFE": "status_safe",
+    "NEED_HELP": "status_help",
+    "INJURED": "status_injured",
+    "DURESS": "status_duress",
+}
 define(TextSpec("status_safe", _("SAFE"), (), _("The status word for safe, inside other texts.")))
 define(
     TextSpec("status_help", _("HELP"), (), _("The status word for needs help, inside other texts."))
@@ -190,6 +207,19 @@ define(
 define(
     TextSpec(
         "status_injured", _("INJURED"), (), _("The status word for injured, inside other texts.")
+    )
+)
+# Duress, as coordinators read it in an alert: a neutral word agreed with them, never "SAFE"
+# (what the coerced person sent) and never a word that tells a reader of the wire what it is.
+define(
+    TextSpec(
+        "status_duress",
+        _("CHECK"),
+        (),
+        _(
+            "The word for a duress signal, inside alerts to coordinators. Agree a neutral word "
+            "with them; never one that says what it means."
+        ),
     )
 )
 

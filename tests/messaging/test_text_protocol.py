@@ -162,18 +162,23 @@ def test_at_area_moves_the_person_and_the_reply_names_no_place(roster: Roster) -
     assert "السكري" not in result["reply"] and "Sukkari" not in result["reply"]
 
 
-def test_ok_n_acknowledges_from_a_coordinator_and_is_safe_from_staff(roster: Roster) -> None:
+def test_ok_n_acknowledges_from_a_coordinator_and_is_not_understood_from_others(
+    roster: Roster,
+) -> None:
     alert = new_alert(org=roster.org, kind="need_help", person=roster.k3)
     staff = text(roster, NUMBERS["k1"], f"OK {alert.number}")
-    assert staff["action"] == "checkin" and staff["status"] == "SAFE"
+    assert staff["action"] == "not_understood"  # H1 item 5: not a SAFE, nothing changes
+    assert not CheckIn.objects.exists()
     alert.refresh_from_db()
     assert alert.state == "open"
     ack = text(roster, NUMBERS["coordinator"], f"OK {alert.number}")
     alert.refresh_from_db()
     assert ack["action"] == "acknowledge" and alert.state == "acknowledged"
     assert alert.acknowledged_via == "sms"
-    again = text(roster, NUMBERS["lead"], f"OK {alert.number}")
+    again = text(roster, NUMBERS["coordinator"], f"OK {alert.number}")
     assert again["action"] == "acknowledge" and again["reason"] == "taken"
+    lead = text(roster, NUMBERS["lead"], f"OK {alert.number}")  # a lead it was not sent to
+    assert lead["action"] == "not_understood"
 
 
 def test_unclear_is_asked_back_once_then_goes_to_a_coordinator(roster: Roster) -> None:

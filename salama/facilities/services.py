@@ -118,6 +118,14 @@ def ensure_status(facility: Facility) -> FacilityStatus:
     return status
 
 
+def ensure_cards(org_id: int) -> int:
+    """Status cards for the organisation's facilities that have none yet (new facilities)."""
+    missing = list(Facility.objects.filter(org_id=org_id, status__isnull=True))
+    for facility in missing:
+        ensure_status(facility)
+    return len(missing)
+
+
 def save_card(
     *,
     facility: Facility,

@@ -1,0 +1,107 @@
+"""Reads for the facilities pages, the API and the exports. The board reads only the current
+status rows (one per facility), never the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+
+from salama.accounts.models import Organisation
+from salama.facilities.models import FacilityStatus, StatusUpdate
+from salama.facilities.vocabulary import FacilityType, Functionality, Service
+from salama.lib import clock
+from salama.people.models import Facility
+
+HISTORY_DAYS = 30
+HISTORY_ROWS = 500
+AVAILABLE = ("full", "partial")
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    area: int | None = None
+    facility_type: str = ""
+    service: str = ""  # a service that is fully or partially available
+    functionality: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> BoardFilters:
+        raw_area = str(query.get("area", ""))
+        kind = str(query.get("type", ""))
+        service = str(query.get("service", ""))
+        func = str(query.get("functionality", ""))
+        return cls(
+            area=int(raw_area) if raw_area.isdigit() else None,
+            facility_type=kind if kind in FacilityType.values else "",
+            service=service if service in Service.values else "",
+            functionality=func if func in Functionality.values else "",
+        )
+
+
+def board(org: Organisation, filters: BoardFilters | None = None) -> QuerySet[FacilityStatus]:
+    """Every facility's current status (with its facility and area), filtered."""
+    filters = filters or BoardFilters()
+    rows = FacilityStatus.objects.for_org(org).select_related("facility", "facility__area")
+    if filters.area:
+        rows = rows.filter(facility__area_id=filters.area)
+    if filters.facility_type:
+        rows = rows.filter(facility_type=filters.facility_type)
+    if filters.functionality:
+        rows = rows.filter(functionality=filters.functionality)
+    if filters.service == Service.TRAUMA:
+        rows = rows.filter(takes_trauma=True)  # indexed: "where can a trauma case go now"
+    elif filters.service:
+        rows = rows.filter(**{f"services__{filters.service}__level__in": AVAILABLE})
+        rows = rows.exclude(functionality=Functionality.NONE)
+    return rows.order_by("facility__name")
+
+
+def map_features(rows: list[FacilityStatus]) -> dict[str, Any]:
+    """The board's rows as GeoJSON for salama/people/static/people/map.js (coloured by
+    functionality): names, code and functionality only."""
+    features = []
+    for row in rows:
+        facility = row.facility
+        if facility.latitude is None or facility.longitude is None:
+            continue
+        props = {
+            "kind": "facility",
+            "name": f"{facility.name} · {row.code}",
+            "name_ar": f"{facility.name_ar or facility.name} · {row.code}",
+            "functionality": row.functionality,
+        }
+        point = {"type": "Point", "coordinates": [facility.longitude, facility.latitude]}
+        features.append({"type": "Feature", "properties": props, "geometry": point})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def counts(rows: list[FacilityStatus]) -> dict[str, int]:
+    found = {f: 0 for f in Functionality.values}
+    for row in rows:
+        found[row.functionality] = found.get(row.functionality, 0) + 1
+    return found
+
+
+def history(facility: Facility, now: datetime | None = None) -> list[StatusUpdate]:
+    """The facility's updates over the last HISTORY_DAYS, oldest first (at most HISTORY_ROWS,
+    the newest kept)."""
+    since = (now or clock.now()) - timedelta(days=HISTORY_DAYS)
+    rows = list(
+        StatusUpdate.objects.for_org(facility.org_id)
+        .filter(facility=facility, observed_at__gte=since)
+        .select_related("by_person")
+        .order_by("-observed_at", "-id")[:HISTORY_ROWS]
+    )
+    return rows[::-1]
+
+
+def facility_of(org: Organisation, facility_id: int) -> Facility | None:
+    return (
+        Facility.objects.for_org(org)
+        .select_related("area", "status")
+        .filter(pk=facility_id)
+        .first()
+    )

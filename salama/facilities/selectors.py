@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from salama.accounts.models import Organisation
-from salama.facilities.models import FacilityStatus, StatusUpdate
+from salama.facilities.models import FacilityAlert, FacilityStatus, StatusUpdate
 from salama.facilities.vocabulary import FacilityType, Functionality, Service
 from salama.lib import clock
 from salama.people.models import Facility
@@ -60,8 +61,8 @@ def board(org: Organisation, filters: BoardFilters | None = None) -> QuerySet[Fa
 
 
 def map_features(rows: list[FacilityStatus]) -> dict[str, Any]:
-    """The board's rows as GeoJSON for salama/people/static/people/map.js (coloured by
-    functionality): names, code and functionality only."""
+    """The board's rows as GeoJSON for facilities/map.js (coloured by functionality): names,
+    code, functionality and the page's address only."""
     features = []
     for row in rows:
         facility = row.facility
@@ -72,6 +73,7 @@ def map_features(rows: list[FacilityStatus]) -> dict[str, Any]:
             "name": f"{facility.name} · {row.code}",
             "name_ar": f"{facility.name_ar or facility.name} · {row.code}",
             "functionality": row.functionality,
+            "url": reverse("facilities:detail", kwargs={"facility_id": facility.pk}),
         }
         point = {"type": "Point", "coordinates": [facility.longitude, facility.latitude]}
         features.append({"type": "Feature", "properties": props, "geometry": point})
@@ -104,4 +106,14 @@ def facility_of(org: Organisation, facility_id: int) -> Facility | None:
         .select_related("area", "status")
         .filter(pk=facility_id)
         .first()
+    )
+
+
+def open_alerts(org: Organisation, limit: int = 20) -> list[FacilityAlert]:
+    """The facility alerts not yet closed, newest first (one row per cause)."""
+    return list(
+        FacilityAlert.objects.for_org(org)
+        .exclude(alert__state="closed")
+        .select_related("alert", "facility")
+        .order_by("-alert__opened_at", "-id")[:limit]
     )

@@ -59,6 +59,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "trauma": filters.service == Service.TRAUMA,
+        "alerts": selectors.open_alerts(_org(request)),
+        "stock_labels": dict(Stock.choices),
     }
     return render(request, "facilities/board.html", context)
 

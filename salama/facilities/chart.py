@@ -50,9 +50,10 @@ def history_svg(
     ``labels``: the band titles in the viewer's language (func, beds, days)."""
     rows = sorted(updates, key=lambda u: (u.observed_at, u.pk))
     height = 3 * (BAND + GAP) + 4
+    title = escape(labels.get("title", ""))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'class="history-chart" role="img" aria-label="{escape(labels.get("title", ""))}">'
+        f'class="history-chart" direction="ltr" role="img" aria-label="{title}">'
     ]
     if not rows:
         return parts[0] + "</svg>"

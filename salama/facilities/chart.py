@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from django.utils import timezone
+
 from salama.facilities.models import StatusUpdate
 from salama.facilities.vocabulary import FUNCTIONALITY_RANK, Functionality
 
@@ -49,7 +51,7 @@ def history_svg(
     """The chart for ``updates`` (oldest first; late ones included at their observation time).
     ``labels``: the band titles in the viewer's language (func, beds, days)."""
     rows = sorted(updates, key=lambda u: (u.observed_at, u.pk))
-    height = 3 * (BAND + GAP) + 4
+    height = 3 * (BAND + GAP) + 18
     title = escape(labels.get("title", ""))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
@@ -88,6 +90,13 @@ def history_svg(
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="{COLOURS["days"]}" stroke-dasharray="4 3"/>'
+        )
+    axis_y = tops[2] + BAND + 14
+    for at, x, anchor in ((start, LEFT, "start"), (end, WIDTH - RIGHT, "end")):
+        stamp = timezone.localtime(at).strftime("%d/%m %H:%M")
+        parts.append(
+            f'<text x="{x}" y="{axis_y}" font-size="11" fill="#555" text-anchor="{anchor}">'
+            f"{stamp}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

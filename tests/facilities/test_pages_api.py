@@ -204,3 +204,21 @@ def test_csv_export_has_hxl_tags_and_no_personal_column(
 def test_exports_are_for_coordinators_only(clients: dict[str, Client], db: None) -> None:
     assert clients["lead"].get("/facilities/export.csv").status_code == 403
     assert clients["liaison"].get("/facilities/export.json").status_code == 403
+
+
+def test_the_board_never_reads_the_history(coordinator: Client, facility: Facility) -> None:
+    coordinator.get("/facilities/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        coordinator.get("/facilities/")
+    for hour in range(30):
+        services.record_update(
+            facility=facility, channel="api", functionality="partial",
+            observed_at=clock.now() + timedelta(seconds=hour),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as after:
+        coordinator.get("/facilities/")
+    assert len(after.captured_queries) == len(before.captured_queries)
+    assert not any("facilities_statusupdate" in q["sql"] for q in after.captured_queries)

@@ -1,5 +1,6 @@
 """The facility text command (FA1 item 5), in both languages, through the real inbound path."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -169,3 +170,15 @@ def test_the_simulator_reports_the_update_as_json(roster: Roster, facility: Faci
     result = simulate(org=roster.org, text="FAC Q7X PARTIAL FUEL 2D", sender=NUMBERS["lead"])
     assert result["action"] == "facility_update" and result["facility"] == "Q7X"
     assert result["functionality"] == "partial"
+
+
+def test_salama_text_json_reports_the_facility_update(roster: Roster, facility: Facility) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("text", "FAC Q7X PARTIAL FUEL 2D", sender=NUMBERS["lead"], json=True, stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["action"] == "facility_update" and result["facility"] == "Q7X"
+    assert result["functionality"] == "partial" and result["stocks"] == {"fuel": 2.0}

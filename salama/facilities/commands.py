@@ -25,7 +25,7 @@ from salama.messaging.models import Priority
 from salama.messaging.outbox import queue_message
 from salama.safety.services import effective_time, lead_teams
 
-SETTING = "facility_keywords"
+SETTING = "facility_keywords"  # salama.facilities.keywords writes it
 
 
 @dataclass

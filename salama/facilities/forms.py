@@ -149,3 +149,18 @@ class CardForm(forms.Form):
             for s in Stock
             if self.cleaned_data.get(f"threshold_{s}") is not None
         }
+
+
+class KeywordsForm(forms.Form):
+    add = forms.CharField(
+        label=_("Added words, one per line: word = meaning"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )  # fmt: skip
+    rename = forms.CharField(
+        label=_("Renamed words, one per line: old = new"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )  # fmt: skip
+    remove = forms.CharField(
+        label=_("Removed words, one per line"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )  # fmt: skip

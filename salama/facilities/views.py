@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from salama.accounts.access import COORDINATING, roles
 from salama.accounts.models import Membership, Organisation, Role
-from salama.facilities import chart, export, selectors, services
-from salama.facilities.forms import CardForm, UpdateForm
+from salama.facilities import chart, export, keywords, selectors, services
+from salama.facilities.forms import CardForm, KeywordsForm, UpdateForm
 from salama.facilities.models import Channel
+from salama.facilities.textparse import DEFAULT_WORDS
 from salama.facilities.vocabulary import FacilityType, Functionality, Service, Stock
 from salama.people.models import Area, Facility
 from salama.safety.views import local_time
@@ -146,7 +147,7 @@ def detail(request: HttpRequest, facility_id: int) -> HttpResponse:
     services.ensure_status(facility)
     facility = _facility(request, facility_id)
     history = selectors.history(facility)
-    status = facility.status  # type: ignore[attr-defined]
+    status = facility.status
     labels = {
         "title": _("History of the last 30 days"),
         "func": _("Functionality (full, partial, not functioning)"),
@@ -242,3 +243,32 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(export.hxl_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="facilities-hxl.csv"'
     return response
+
+
+@roles(*COORDINATING)
+def words(request: HttpRequest) -> HttpResponse:
+    """The organisation's words for the facility text command."""
+    org = _org(request)
+    stored = keywords.changes_of(org)
+    initial = {
+        "add": "\n".join(f"{w} = {m}" for w, m in stored["add"].items()),
+        "rename": "\n".join(f"{o} = {n}" for o, n in stored["rename"].items()),
+        "remove": "\n".join(stored["remove"]),
+    }
+    form = KeywordsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            keywords.save_keywords(
+                org=org, add=keywords.parse_pairs(form.cleaned_data["add"]),
+                rename=keywords.parse_pairs(form.cleaned_data["rename"]),
+                remove=form.cleaned_data["remove"].splitlines(), request=request,
+            )  # fmt: skip
+        except services.FacilityError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The words were saved."))
+            return redirect("facilities:words")
+    return render(
+        request, "facilities/words.html", {"form": form, "defaults": DEFAULT_WORDS.items()}
+    )

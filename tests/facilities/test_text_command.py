@@ -182,3 +182,25 @@ def test_salama_text_json_reports_the_facility_update(roster: Roster, facility: 
     result = json.loads(out.getvalue())
     assert result["action"] == "facility_update" and result["facility"] == "Q7X"
     assert result["functionality"] == "partial" and result["stocks"] == {"fuel": 2.0}
+
+
+def test_a_coordinator_renames_the_words_on_the_page(
+    roster: Roster, facility: Facility, coordinator: Any
+) -> None:
+    response = coordinator.post(
+        "/facilities/words/", {"rename": "fac = zz\nfuel = juice", "add": "kaput = none"}
+    )
+    assert response.status_code == 302
+    roster.org.refresh_from_db()  # as the next request would read it
+    result = text(roster, NUMBERS["lead"], "ZZ Q7X KAPUT JUICE 1D")
+    assert result["action"] == "facility_update" and result["functionality"] == "none"
+    assert result["stocks"] == {"fuel": 1.0}
+    assert text(roster, NUMBERS["lead"], "FAC Q7X FULL")["action"] == "not_understood"
+
+
+def test_bad_words_are_refused_with_a_reason(roster: Roster, coordinator: Any) -> None:
+    response = coordinator.post("/facilities/words/", {"add": "x1 = gold"})
+    assert response.status_code == 200 and "Unknown meaning" in response.content.decode()
+    response = coordinator.post("/facilities/words/", {"rename": "nothere = zz"})
+    assert "no word" in response.content.decode()
+    assert "facility_keywords" not in Organisation.objects.get(pk=roster.org.pk).settings

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
 
@@ -105,6 +105,8 @@ class BoardQuery(Schema):
     type: str = ""
     service: str = ""
     functionality: str = ""
+    offset: int = Field(0, ge=0)
+    limit: int = Field(500, ge=1, le=2000)
 
 
 def _status_out(row: FacilityStatus) -> dict[str, Any]:
@@ -132,11 +134,12 @@ def _update_out(u: StatusUpdate) -> dict[str, Any]:
 @router.get("/facilities", response=list[StatusOut])
 @api_roles(*READERS)
 def list_facilities(request: HttpRequest, query: Query[BoardQuery]) -> list[dict[str, Any]]:
-    """Every facility's current status; filters as on the board (service: fully or partially
-    available now)."""
+    """The facilities' current status by name, ``limit`` (at most 2,000) from ``offset``;
+    filters as on the board (service: fully or partially available now)."""
     services.ensure_cards(_org(request).pk)
     filters = selectors.BoardFilters.from_query(query.model_dump())
-    return [_status_out(row) for row in selectors.board(_org(request), filters)]
+    rows = selectors.board(_org(request), filters)[query.offset : query.offset + query.limit]
+    return [_status_out(row) for row in rows]
 
 
 @router.get("/facilities/{facility_id}", response=FacilityOut)

@@ -138,6 +138,8 @@ def test_api_update_and_read(coordinator: Client, facility: Facility) -> None:
     listed = coordinator.get("/api/facilities?service=trauma").json()
     assert [r["code"] for r in listed] == ["Q7X"]
     assert listed[0]["stocks"]["blood"]["days"] == 4
+    assert coordinator.get("/api/facilities?offset=1").json() == []
+    assert coordinator.get("/api/facilities?limit=0").status_code == 422
     one = coordinator.get(f"/api/facilities/{facility.pk}").json()
     assert len(one["history"]) == 2
 

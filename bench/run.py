@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common, report, rollcalls
+from bench import facilities as fa1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
 
@@ -29,6 +30,7 @@ PHASES = {
     "scale": "board, lists, timeline, sweep",
     "sqlite": "the embedded default",
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
+    "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
 }
 
 
@@ -45,6 +47,8 @@ def sizes(quick: bool) -> dict[str, Any]:
             warm_seconds=1,
             scan=False,
             sqlite_persons=50,
+            facilities=200,
+            facility_updates=20_000,
         )
     return dict(
         scale_persons=100_000,
@@ -57,6 +61,8 @@ def sizes(quick: bool) -> dict[str, Any]:
         warm_seconds=3,
         scan=True,
         sqlite_persons=200,
+        facilities=2000,
+        facility_updates=1_000_000,
     )
 
 
@@ -304,13 +310,14 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls"])
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
         "scale": lambda: scale(cluster, cfg, quick),
         "sqlite": lambda: sqlite(cfg, workers),
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
+        "facilities": lambda: fa1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -327,6 +334,8 @@ def main() -> None:
     if not quick:
         if only != {"rollcalls"}:
             report.write(results)
+        if "facilities" in results:
+            report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

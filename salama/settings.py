@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "salama.messaging",
     "salama.privacy",
     "salama.rollcalls",
+    "salama.facilities",
     "salama.worker",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("messaging/", include("salama.messaging.urls")),
     path("privacy/", include("salama.privacy.urls")),
     path("rollcalls/", include("salama.rollcalls.urls")),
+    path("facilities/", include("salama.facilities.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

@@ -30,6 +30,7 @@ class AlertKind(models.TextChoices):
     POSSIBLE_OUTAGE = "possible_outage", _("Possible outage")
     GATEWAY_WARNING = "gateway_warning", _("Gateway warning")
     REVEAL_WATCH = "reveal_watch", _("Many reveals by one user")
+    FACILITY = "facility", _("Facility status")  # FA1
 
 
 LIFE_SAFETY_KINDS = frozenset(

@@ -9,6 +9,7 @@ STEPS = [
     "salama.demo.history.load",
     "salama.demo.alerts.load",
     "salama.demo.rollcalls.load",
+    "salama.demo.facilities.load",  # FA1
 ]
 
 

@@ -43,7 +43,7 @@ from salama.alerts.services import (
     text_acknowledger,
 )
 from salama.lib import clock
-from salama.messaging import services
+from salama.messaging import commands, services
 from salama.messaging.keywords import areas_for, vocabulary_for
 from salama.messaging.models import AskedBack, InboundMessage, InboundState, Priority
 from salama.messaging.outbox import queue_message
@@ -189,8 +189,13 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
         return _changes_nothing(ctx)
     from salama.rollcalls.hooks import answer_from_text, check_duress  # M2
 
-    outcome = answer_from_text(ctx) or (
-        _shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx)
+    # FA1 hook: commands registered by other apps (salama.messaging.commands); never before a
+    # help or injury word.
+    contributed = None if inbound.has_danger_word else commands.dispatch(ctx)
+    outcome = (
+        contributed
+        or answer_from_text(ctx)
+        or (_shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx))
     )
     check_duress(ctx, outcome)
     if outcome.action != "not_understood" and getattr(point, "was_asked_back", True):

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class FacilitiesConfig(AppConfig):
+    name = "salama.facilities"
+
+    def ready(self) -> None:
+        from salama.facilities import commands, texts
+        from salama.messaging import commands as registry
+
+        texts.register()
+        registry.register(commands.handle_text)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "salama.privacy",
     "salama.rollcalls",
     "salama.worker",
+    "salama.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",

@@ -585,3 +585,13 @@ def raise_routine(
            priority=priority)  # fmt: skip
     audit.record("alert.raise", org_id=org.pk, obj=alert, detail={"kind": kind})
     return alert
+
+
+def gateway_warning(
+    org: Organisation, template: str, avoid_channels: tuple[str, ...], priority: int
+) -> int:
+    """The messaging.gateway_warning hook: a routine gateway warning; its alert's id."""
+    return raise_routine(
+        org=org, kind=AlertKind.GATEWAY_WARNING, template=template,
+        avoid_channels=avoid_channels, priority=priority,
+    ).pk  # fmt: skip

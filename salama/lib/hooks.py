@@ -1,0 +1,70 @@
+"""Named hooks: how a lower app lets a higher one react without importing it (docs/architecture.md).
+
+A lower app declares its hooks in its own `hooks.py`, one module per app, so a reader sees in one
+place every point where higher apps may act:
+
+    checkin_recorded = Hook[[CheckIn, Person]]("safety.checkin_recorded")
+
+and calls it where the event happens, inside the same transaction:
+
+    hooks.checkin_recorded(checkin, person)
+
+A higher app registers its reaction from its AppConfig.ready():
+
+    safety_hooks.checkin_recorded.register(on_checkin)
+
+Receivers run in registration order (the apps' order in INSTALLED_APPS). A `Provider` is a hook
+with exactly one receiver that answers (a routine alert's id): calling it before anything is
+registered is a programming error, not a silent no-op. No Django signals: hooks are typed,
+explicit and listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Hook(Generic[P]):
+    """Any number of receivers; each is called with the same arguments; nothing is returned."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.receivers: list[Callable[P, object]] = []
+
+    def register(self, receiver: Callable[P, object]) -> Callable[P, object]:
+        if receiver not in self.receivers:
+            self.receivers.append(receiver)
+        return receiver
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        for receiver in self.receivers:
+            receiver(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Hook {self.name}: {len(self.receivers)} receivers>"
+
+
+class Provider(Generic[P, R]):
+    """Exactly one receiver, whose answer is returned."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.receiver: Callable[P, R] | None = None
+
+    def register(self, receiver: Callable[P, R]) -> Callable[P, R]:
+        if self.receiver is not None and self.receiver is not receiver:
+            raise RuntimeError(f"{self.name} is provided already by {self.receiver!r}")
+        self.receiver = receiver
+        return receiver
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.receiver is None:
+            raise RuntimeError(f"nothing provides {self.name}: is its app installed?")
+        return self.receiver(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.name}: {self.receiver!r}>"

@@ -33,7 +33,6 @@ KNOWN = {
     ("salama/people/views.py", "alerts"),
     ("salama/people/views.py", "messaging"),
     ("salama/people/views.py", "safety"),
-    ("salama/safety/services.py", "alerts"),
 }
 
 

@@ -7,9 +7,13 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from salama.alerts import services, sweep, texts
         from salama.messaging import hooks as messaging_hooks
+        from salama.safety import hooks as safety_hooks
         from salama.worker.loop import job
 
         texts.register()
         messaging_hooks.gateway_warning.register(services.gateway_warning)
+        safety_hooks.checkin_recorded.register(services.on_checkin)
+        safety_hooks.decision_made.register(services.on_decision)
+        safety_hooks.person_lock_annotations.register(services.person_lock_annotations)
         job(sweep.sweep_overdue)
         job(services.escalate_alerts)

@@ -1,13 +1,14 @@
 """Named hooks: how a lower app lets a higher one react without importing it (docs/architecture.md).
 
 A lower app declares its hooks in its own `hooks.py`, one module per app, so a reader sees in one
-place every point where higher apps may act:
+place every point where higher apps may act. A hook is named and typed by a stub function:
 
-    checkin_recorded = Hook[[CheckIn, Person]]("safety.checkin_recorded")
+    def _checkin_recorded(*, checkin: CheckIn, person: Person) -> None: ...
+    checkin_recorded = Hook("safety.checkin_recorded", _checkin_recorded)
 
-and calls it where the event happens, inside the same transaction:
+and the app calls it where the event happens, inside the same transaction:
 
-    hooks.checkin_recorded(checkin, person)
+    hooks.checkin_recorded(checkin=checkin, person=person)
 
 A higher app registers its reaction from its AppConfig.ready():
 
@@ -31,7 +32,7 @@ R = TypeVar("R")
 class Hook(Generic[P]):
     """Any number of receivers; each is called with the same arguments; nothing is returned."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, signature: Callable[P, object]) -> None:
         self.name = name
         self.receivers: list[Callable[P, object]] = []
 
@@ -51,7 +52,7 @@ class Hook(Generic[P]):
 class Provider(Generic[P, R]):
     """Exactly one receiver, whose answer is returned."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, signature: Callable[P, R]) -> None:
         self.name = name
         self.receiver: Callable[P, R] | None = None
 

@@ -145,7 +145,9 @@ def check_budget(org: Organisation) -> int | None:
         try:
             with transaction.atomic():
                 notice = BudgetNotice.objects.create(org=org, month=month_key(org), level=level)
-                alert_id = hooks.gateway_warning(org, template, (), priority)
+                alert_id = hooks.gateway_warning(
+                    org=org, template=template, avoid_channels=(), priority=priority
+                )
                 BudgetNotice.objects.filter(pk=notice.pk).update(alert_id=alert_id)
         except IntegrityError:
             continue  # raised already this month

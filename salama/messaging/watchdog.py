@@ -45,7 +45,9 @@ def warn(*, org: Organisation, source: str, reason: str, label: str = "") -> boo
     try:
         with transaction.atomic():
             warning = GatewayWarning.objects.create(org=org, source=source, reason=reason)
-            alert_id = hooks.gateway_warning(org, "gateway_warning", avoid, Priority.NORMAL)
+            alert_id = hooks.gateway_warning(
+                org=org, template="gateway_warning", avoid_channels=avoid, priority=Priority.NORMAL
+            )
             GatewayWarning.objects.filter(pk=warning.pk).update(alert_id=alert_id)
     except IntegrityError:
         return False

@@ -30,9 +30,6 @@ TOP = len(LAYERS)
 KNOWN = {
     ("salama/messaging/handler.py", "alerts"),
     ("salama/messaging/handler.py", "rollcalls"),
-    ("salama/people/views.py", "alerts"),
-    ("salama/people/views.py", "messaging"),
-    ("salama/people/views.py", "safety"),
 }
 
 

@@ -14,7 +14,8 @@ A higher app registers its reaction from its AppConfig.ready():
 
     safety_hooks.checkin_recorded.register(on_checkin)
 
-Receivers run in registration order (the apps' order in INSTALLED_APPS). A `Provider` is a hook
+Receivers run in registration order (the apps' order in INSTALLED_APPS). A `Gather` returns
+every receiver's answer (panels a higher app adds to a lower app's page). A `Provider` is a hook
 with exactly one receiver that answers (a routine alert's id): calling it before anything is
 registered is a programming error, not a silent no-op. No Django signals: hooks are typed,
 explicit and listed.
@@ -47,6 +48,26 @@ class Hook(Generic[P]):
 
     def __repr__(self) -> str:
         return f"<Hook {self.name}: {len(self.receivers)} receivers>"
+
+
+class Gather(Generic[P, R]):
+    """Any number of receivers; the answers are returned in registration order (a page in a
+    lower app gathering what higher apps add to it)."""
+
+    def __init__(self, name: str, signature: Callable[P, R]) -> None:
+        self.name = name
+        self.receivers: list[Callable[P, R]] = []
+
+    def register(self, receiver: Callable[P, R]) -> Callable[P, R]:
+        if receiver not in self.receivers:
+            self.receivers.append(receiver)
+        return receiver
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> list[R]:
+        return [receiver(*args, **kwargs) for receiver in self.receivers]
+
+    def __repr__(self) -> str:
+        return f"<Gather {self.name}: {len(self.receivers)} receivers>"
 
 
 class Provider(Generic[P, R]):

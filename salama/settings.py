@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "salama.rollcalls",
     "salama.facilities",
     "salama.worker",
+    "salama.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",

@@ -13,11 +13,12 @@ Every message is queued through the outbox in the transaction that causes it.
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -625,8 +626,15 @@ def hand_over(
 # --- Hooks from the check-in and decision paths -------------------------------------------------
 
 
+def person_lock_annotations() -> dict[str, Any]:
+    """The safety.person_lock_annotations hook: whether the person has an open escalation,
+    read in the statement that locks them, so on_checkin closes one only when there is one."""
+    open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
+    return {"has_open_escalation": Exists(open_escalation)}
+
+
 def on_checkin(*, checkin: object, person: Person) -> Alert | None:
-    """Called by salama.safety.services.record_checkin inside its transaction, after the
+    """The safety.checkin_recorded hook: record_checkin calls it inside its transaction, after the
     person's state is written (the outbox must be written with its cause).
 
     - from a compromised number: changes nothing else; a life-safety alert to the coordinators;
@@ -678,7 +686,7 @@ def on_checkin(*, checkin: object, person: Person) -> Alert | None:
 def on_decision(
     *, person: Person, kind: str, by: Membership | None, request: HttpRequest | None = None
 ) -> int:
-    """Called by salama.safety.services.make_decision in its transaction: a DETAINED or MISSING
+    """The safety.decision_made hook (make_decision's transaction): a DETAINED or MISSING
     person with a login loses every session and API token of that login (their phone may be in
     other hands). Returns how many sessions and tokens ended."""
     if kind not in (DecisionKind.DETAINED, DecisionKind.MISSING) or person.membership_id is None:
@@ -757,3 +765,13 @@ def raise_routine(
            priority=priority)  # fmt: skip
     audit.record("alert.raise", org_id=org.pk, obj=alert, detail={"kind": kind})
     return alert
+
+
+def gateway_warning(
+    *, org: Organisation, template: str, avoid_channels: tuple[str, ...], priority: int
+) -> int:
+    """The messaging.gateway_warning hook: a routine gateway warning; its alert's id."""
+    return raise_routine(
+        org=org, kind=AlertKind.GATEWAY_WARNING, template=template,
+        avoid_channels=avoid_channels, priority=priority,
+    ).pk  # fmt: skip

@@ -20,6 +20,10 @@ class MessagingConfig(AppConfig):
         from salama.messaging.channels.android import AndroidChannel
 
         channels.register(AndroidChannel())
+        from salama.messaging.views_codes import personal_code_panel
+        from salama.people import hooks as people_hooks
+
+        people_hooks.person_panels.register(personal_code_panel)
         job(budget.charge_deliveries)
         job(watchdog.watch_gateways)
         job(outbox.dispatch_outbox)

@@ -27,7 +27,8 @@ from salama.accounts.models import Organisation
 from salama.lib import clock
 from salama.lib.fields import Sealed
 from salama.lib.sms import segments
-from salama.messaging.models import BudgetNotice, Charge, Delivery
+from salama.messaging import hooks
+from salama.messaging.models import BudgetNotice, Charge, Delivery, Priority
 
 WARN_AT = 80
 CAP_AT = 100
@@ -128,14 +129,10 @@ def charge_deliveries() -> bool:
 def check_budget(org: Organisation) -> int | None:
     """Raise the month's 80% or 100% notice if it is due and not raised yet; returns the
     level raised, if any."""
-    from salama.alerts.models import AlertKind
-    from salama.alerts.services import raise_routine
-
     share = share_spent(org)
     if share is None:
         return None
     raised = None
-    from salama.messaging.models import Priority
 
     # The cap notice goes in the life-safety lane: the cap it announces holds normal texts.
     levels = (
@@ -148,10 +145,10 @@ def check_budget(org: Organisation) -> int | None:
         try:
             with transaction.atomic():
                 notice = BudgetNotice.objects.create(org=org, month=month_key(org), level=level)
-                alert = raise_routine(
-                    org=org, kind=AlertKind.GATEWAY_WARNING, template=template, priority=priority
+                alert_id = hooks.gateway_warning(
+                    org=org, template=template, avoid_channels=(), priority=priority
                 )
-                BudgetNotice.objects.filter(pk=notice.pk).update(alert_id=alert.pk)
+                BudgetNotice.objects.filter(pk=notice.pk).update(alert_id=alert_id)
         except IntegrityError:
             continue  # raised already this month
         raised = level

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from salama.messaging import views, views_android, views_text, webhooks
+from salama.messaging import views, views_android, views_codes, views_text, webhooks
 
 app_name = "messaging"
 urlpatterns = [
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("codes/<int:person_id>/", views_codes.personal_code, name="personal_code"),
     path("deliveries/<int:delivery_id>/retry", views.delivery_retry, name="delivery_retry"),
     path("suppressed/", views.suppressions, name="suppressions"),
     path(

@@ -8,8 +8,9 @@
 - is polled from an unknown address (an Android phone; raised by the poll itself).
 
 The alert goes to the coordinators on duty through another channel than the gateway's own
-(e-mail, or another gateway; salama.alerts.services.raise_routine). One warning per gateway and
-reason stays open until the gateway recovers (GatewayWarning), so a fault warns once.
+(e-mail, or another gateway; the messaging.gateway_warning hook, provided by alerts). One
+warning per gateway and reason stays open until the gateway recovers (GatewayWarning), so a
+fault warns once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 
 from salama.accounts.models import Organisation
 from salama.lib import clock
+from salama.messaging import hooks
 from salama.messaging.models import (
     AndroidPhone,
     Delivery,
@@ -28,6 +30,7 @@ from salama.messaging.models import (
     Gateway,
     GatewayWarning,
     InboundMessage,
+    Priority,
 )
 
 SILENT = "silent"
@@ -38,18 +41,14 @@ UNKNOWN_ADDRESS = "unknown_address"
 def warn(*, org: Organisation, source: str, reason: str, label: str = "") -> bool:
     """Raise the routine alert for `source` and `reason` unless one is open. Returns whether
     one was raised."""
-    from salama.alerts.models import AlertKind
-    from salama.alerts.services import raise_routine
-
     avoid = ("android",) if source.startswith("android") else (source,)
     try:
         with transaction.atomic():
             warning = GatewayWarning.objects.create(org=org, source=source, reason=reason)
-            alert = raise_routine(
-                org=org, kind=AlertKind.GATEWAY_WARNING, template="gateway_warning",
-                avoid_channels=avoid,
-            )  # fmt: skip
-            GatewayWarning.objects.filter(pk=warning.pk).update(alert_id=alert.pk)
+            alert_id = hooks.gateway_warning(
+                org=org, template="gateway_warning", avoid_channels=avoid, priority=Priority.NORMAL
+            )
+            GatewayWarning.objects.filter(pk=warning.pk).update(alert_id=alert_id)
     except IntegrityError:
         return False
     return True

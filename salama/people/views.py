@@ -13,7 +13,6 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,11 +21,8 @@ from django.views.decorators.http import require_POST
 
 from salama.accounts.access import COORDINATING, require_recent_second_factor, roles
 from salama.accounts.models import Organisation
-from salama.alerts import routing
 from salama.lib import clock
-from salama.messaging import services as messaging_services
-from salama.messaging.models import PersonalCode
-from salama.people import importer, selectors, services
+from salama.people import hooks, importer, selectors, services
 from salama.people.forms import (
     AreaForm,
     ContactFormSet,
@@ -34,15 +30,13 @@ from salama.people.forms import (
     ExistingContactFormSet,
     FacilityForm,
     ImportForm,
-    PersonalCodeForm,
     PersonForm,
-    ResponderForm,
     RosterFilterForm,
     TeamForm,
 )
-from salama.people.models import Area, ContactPoint, Facility, LocalResponder, Person, Team
+from salama.people.hooks import Panel
+from salama.people.models import Area, ContactPoint, Facility, Person, Team
 from salama.people.services import ContactSpec
-from salama.safety.forms import area_label
 
 PAGE_SIZE = 200
 
@@ -91,13 +85,31 @@ def _person(request: HttpRequest, person_id: int) -> Person:
     )
 
 
+def person_panels(request: HttpRequest, person: Person, bound: dict[str, Any]) -> list[Panel]:
+    """The cards higher apps add to the person's page (people.hooks.person_panels), in order."""
+    found = hooks.person_panels(request=request, person=person, bound=bound)
+    return sorted((panel for panel in found if panel is not None), key=lambda p: p.order)
+
+
+def person_page(
+    request: HttpRequest, person: Person, *, bound: dict[str, Any], status: int
+) -> HttpResponse:
+    """The person's page shown again with a higher app's form (`bound`) after a mistake."""
+    return _person_page(request, person, bound=bound, status=status)
+
+
+def person_of(request: HttpRequest, person_id: int) -> Person:
+    """This organisation's person `person_id`, or 404."""
+    return _person(request, person_id)
+
+
 def _person_page(
     request: HttpRequest,
     person: Person,
     *,
     revealed: dict[str, str] | None = None,
     enrol_form: EnrolmentForm | None = None,
-    code_form: PersonalCodeForm | None = None,
+    bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     points = list(
@@ -114,12 +126,7 @@ def _person_page(
             "can_reveal": services.can_reveal(request),
             "revealed": revealed or {},
             "enrol_form": enrol_form or EnrolmentForm(),
-            # Whether a personal code is set, and since when: never the code (only a hash is kept).
-            "code_set_at": PersonalCode.objects.for_org(person.org_id)
-            .filter(person=person)
-            .values_list("created_at", flat=True)
-            .first(),
-            "code_form": code_form or PersonalCodeForm(),
+            "panels": person_panels(request, person, bound or {}),
         },
         status=status,
     )
@@ -165,35 +172,6 @@ def person_enrol(request: HttpRequest, person_id: int) -> HttpResponse:
     )
     messages.success(request, _("%(codename)s is enrolled.") % {"codename": person.codename})
     return redirect("people:person", person_id=person.pk)
-
-
-@roles(*COORDINATING)
-@require_POST
-@require_recent_second_factor
-def person_personal_code(request: HttpRequest, person_id: int) -> HttpResponse:
-    """Set or replace the person's personal code (``NEW <codename> <code>`` attaches a new number
-    with it). Whoever knows a code can take over the person's texts, so like a reveal it asks
-    for a recent second factor. The code is never shown back, not even after a mistake."""
-    person = _person(request, person_id)
-    form = PersonalCodeForm(request.POST)
-    if form.is_valid():
-        try:
-            messaging_services.set_personal_code(
-                person=person,
-                code=form.cleaned_data["code"],
-                by=request.membership,  # type: ignore[attr-defined]
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error("code", error)
-        else:
-            messages.success(
-                request,
-                _("%(codename)s's personal code is set: tell it to them in person or by voice.")
-                % {"codename": person.codename},
-            )
-            return redirect("people:person", person_id=person.pk)
-    return _person_page(request, person, code_form=form, status=400)
 
 
 def _new_contacts(formset: Any, org: Organisation) -> list[ContactSpec] | None:
@@ -392,76 +370,6 @@ def area_edit(request: HttpRequest, area_id: int | None = None) -> HttpResponse:
         "people/edit.html",
         {"form": form, "object": area, "title": _("Area"), "back": "people:areas"},
     )
-
-
-@roles(*COORDINATING)
-def responders(request: HttpRequest) -> HttpResponse:
-    """Every area with its local responders (who get the area's life-safety alerts at once),
-    whether the alerts can reach each of them now, and a form to add one. Shows codenames and
-    labels, never a number."""
-    org = org_of(request)
-    form = ResponderForm(request.POST or None, org=org, initial={"area": request.GET.get("area")})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                responder = services.add_local_responder(
-                    org=org,
-                    area=form.cleaned_data["area"],
-                    person=form.cleaned_data["codename"],
-                    number=form.cleaned_data["number"],
-                    label=form.cleaned_data["label"],
-                    by=request.membership,  # type: ignore[attr-defined]
-                    request=request,
-                )
-            except ValidationError as error:
-                _form_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("The local responder was added to %(area)s.")
-                    % {"area": area_label(responder.area)},
-                )
-                return redirect(f"{request.path}#area-{responder.area_id}")
-        status = 400
-    by_area = services.local_responders(org)
-    rows = []
-    for area in Area.objects.for_org(org):
-        listed = by_area.get(area.pk, [])
-        reachable = routing.reachable_responders(area.pk) if listed else set()
-        rows.append({"area": area, "responders": [(r, r.pk in reachable) for r in listed]})
-    return render(request, "people/responders.html", {"form": form, "rows": rows}, status=status)
-
-
-@roles(*COORDINATING)
-@require_POST
-def responder_remove(request: HttpRequest) -> HttpResponse:
-    """Remove the local responder named by the POST's `responder` (an id of this organisation).
-    One already removed, by another coordinator say, is said so rather than a 404."""
-    back = reverse("people:responders")
-    raw = request.POST.get("responder", "")
-    responder = (
-        LocalResponder.objects.for_org(org_of(request))
-        .select_related("area")
-        .filter(pk=int(raw))
-        .first()
-        if raw.isdigit()
-        else None
-    )
-    if responder is None:
-        messages.error(request, _("This local responder is no longer registered."))
-        return redirect(back)
-    area = responder.area
-    services.remove_local_responder(
-        responder=responder,
-        by=request.membership,  # type: ignore[attr-defined]
-        request=request,
-    )
-    messages.success(
-        request,
-        _("The local responder was removed from %(area)s.") % {"area": area_label(area)},
-    )
-    return redirect(f"{back}#area-{area.pk}")
 
 
 @roles(*COORDINATING)

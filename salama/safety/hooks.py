@@ -1,15 +1,26 @@
-"""What the safety rules and pages must know from the floors above them (alerts), asked through
-functions those floors register from their `ready()`: safety imports none of them.
+"""The points where safety lets higher apps act, and what its rules and pages must know from
+the floors above it (alerts) — asked through hooks those floors register from their `ready()`:
+safety imports none of them (salama.lib.hooks; docs/architecture.md).
+
+Each is called inside the transaction of the check-in or decision that causes it, so what a
+receiver writes (alerts, the outbox) commits or rolls back with its cause.
 
 A *call for help* is a person's own NEED_HELP or INJURED life-safety alert. While one is open
 (not closed), a SAFE that is stale, re-timed or second-hand does not clear it (DESIGN §5).
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.http import HttpRequest
+
+from salama.accounts.models import Membership
+from salama.lib.hooks import Hook, Provider
 from salama.people.models import Person
+from salama.safety.models import CheckIn
 
 
 @dataclass(frozen=True)
@@ -20,21 +31,37 @@ class CallForHelp:
     is_closed: bool
 
 
-CallFinder = Callable[[Person], CallForHelp | None]
-_finders: dict[str, CallFinder] = {}
+def _checkin_recorded(*, checkin: CheckIn, person: Person) -> None: ...
 
 
-def provide(*, open_call: CallFinder, latest_call: CallFinder) -> None:
-    """Called by the alerts app: how to find a person's open call for help (the earliest not
-    closed) and their latest one (open or not)."""
-    _finders["open"], _finders["latest"] = open_call, latest_call
+def _decision_made(
+    *, person: Person, kind: str, by: Membership | None, request: HttpRequest | None
+) -> None: ...
+
+
+def _person_lock_annotations() -> dict[str, Any]:
+    raise NotImplementedError
+
+
+def _call_for_help(person: Person) -> CallForHelp | None:
+    raise NotImplementedError
+
+
+# A check-in was stored and the person's state written: alerts opens or closes what follows.
+checkin_recorded = Hook("safety.checkin_recorded", _checkin_recorded)
+# A coordinator recorded a decision: a DETAINED or MISSING person's logins end (alerts).
+decision_made = Hook("safety.decision_made", _decision_made)
+# What the query that locks a person before a check-in annotates, for the check-in's receivers
+# to read without a second query (alerts: `has_open_escalation`). Part of the one statement.
+person_lock_annotations = Provider("safety.person_lock_annotations", _person_lock_annotations)
+# The person's earliest call for help not yet closed, and their latest one (open or not).
+open_call = Provider("safety.open_call_for_help", _call_for_help)
+latest_call = Provider("safety.latest_call_for_help", _call_for_help)
 
 
 def open_call_for_help(person: Person) -> CallForHelp | None:
-    finder = _finders.get("open")
-    return finder(person) if finder is not None else None
+    return open_call(person)
 
 
 def latest_call_for_help(person: Person) -> CallForHelp | None:
-    finder = _finders.get("latest")
-    return finder(person) if finder is not None else None
+    return latest_call(person)

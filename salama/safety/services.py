@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Field, OuterRef, QuerySet
+from django.db.models import Field, QuerySet
 from django.db.models.functions import Upper
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -267,13 +267,10 @@ def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) ->
     escalation only when there is one). `org`: the caller has the organisation already (the
     API's token brought it), so it is not read again. The encrypted fields (names, location:
     never needed to record a check-in) are left unread and undecrypted; they load if touched."""
-    from salama.alerts.models import Escalation
-
-    open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
     query = persons.select_for_update(of=("self",)).defer(*encrypted_fields(Person))
     if org is None:
         query = query.select_related("org").defer("org__credentials")
-    person = query.annotate(has_open_escalation=Exists(open_escalation)).first()
+    person = query.annotate(**hooks.person_lock_annotations()).first()
     if person is not None and org is not None:
         assert person.org_id == org.pk
         person.org = org
@@ -281,14 +278,11 @@ def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) ->
 
 
 def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
-    from salama.alerts.models import Escalation
-
-    open_escalation = Escalation.objects.filter(person_id=OuterRef("pk"), closed_at=None)
     return (
         Person.objects.filter(org_id=org_id, membership_id=membership_id)
         .select_for_update(of=("self",))
         .defer(*encrypted_fields(Person))
-        .annotate(has_open_escalation=Exists(open_escalation))
+        .annotate(**hooks.person_lock_annotations())
     )
 
 
@@ -305,10 +299,8 @@ def lock_own_person(org: Organisation, membership: Membership) -> Person | None:
 
 
 def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:
-    # F4 hook: alerts and escalations, in this transaction (the outbox is written with its cause).
-    from salama.alerts.services import on_checkin
-
-    on_checkin(checkin=checkin, person=person)
+    # Alerts and escalations, in this transaction (the outbox is written with its cause).
+    hooks.checkin_recorded(checkin=checkin, person=person)
 
 
 # --- Decisions ----------------------------------------------------------------------------------
@@ -375,9 +367,7 @@ def make_decision(
     person.contact_since_decision_at = None
     fields = ["decision", "decision_certainty", "decision_at", "contact_since_decision_at"]
     person.save(update_fields=fields + _deadline_fields(person, now))
-    from salama.alerts.services import on_decision  # F4 hook: a seized login ends
-
-    on_decision(person=person, kind=kind, by=made_by, request=request)
+    hooks.decision_made(person=person, kind=kind, by=made_by, request=request)
     audit.record(
         "decision.make",
         org_id=person.org_id,

@@ -16,7 +16,7 @@ OTHER = "Olive7788"
 
 
 def _url(person: Any) -> str:
-    return reverse("people:person_personal_code", kwargs={"person_id": person.pk})
+    return reverse("messaging:personal_code", kwargs={"person_id": person.pk})
 
 
 def _page(client: Any, person: Any) -> str:

@@ -14,8 +14,8 @@ from salama.people import services
 from salama.people.models import ContactPoint, ContactState, LocalResponder
 
 POINT_NUMBER = "+963944000777"  # fictional: the Sukkari ambulance point's phone
-PAGE = "/people/responders/"
-REMOVE = "/people/responders/remove/"
+PAGE = "/alerts/responders/"
+REMOVE = "/alerts/responders/remove/"
 
 
 def _counts() -> tuple[int, int]:
@@ -245,7 +245,7 @@ def test_other_roles_cannot_see_add_or_remove(
 
 def test_org_admin_may_use_the_page(clients: dict[str, Any], roster: Any) -> None:
     admin = clients["org_admin"]
-    assert admin.get(reverse("people:responders")).status_code == 200
+    assert admin.get(reverse("alerts:responders")).status_code == 200
     area = roster.areas["shaar"]
     assert admin.post(PAGE, {"area": area.pk, "codename": "K10"}).status_code == 302
     assert LocalResponder.objects.filter(area=area, person=roster.persons["K10"]).exists()

@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check salama tests
 	$(BIN)/ruff format --check salama tests
 	$(BIN)/mypy salama
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_layers.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix salama tests

@@ -9,4 +9,8 @@ class FacilitiesConfig(AppConfig):
         from salama.messaging import commands as registry
 
         texts.register()
-        registry.register(commands.handle_text)
+        registry.register(
+            registry.Command(
+                "facility_update", commands.handle_text, order=20, from_shared_phone=False
+            )
+        )

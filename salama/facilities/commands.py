@@ -1,5 +1,5 @@
 """The facility text command in the protocol (registered from FacilitiesConfig.ready() with
-salama.messaging.commands until the registry of A1): a registered lead (or a coordinator's
+salama.messaging.commands): a registered lead (or a coordinator's
 phone) sends ``FAC <code> PARTIAL FUEL 2D``; the same service as the page and the API records
 it. The reply confirms in neutral words and never names the facility. From anyone else, or a
 shared phone, the text is not this command (the protocol asks back as usual)."""

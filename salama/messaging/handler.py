@@ -34,16 +34,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from salama.accounts import ratelimit
 from salama.accounts.models import Membership, Organisation
-from salama.alerts.models import Alert, AlertKind, AlertState
-from salama.alerts.services import (
-    AlertError,
-    acknowledge,
-    raise_life_safety,
-    reply_to_sender,
-    text_acknowledger,
-)
 from salama.lib import clock
-from salama.messaging import commands, services
+from salama.messaging import commands, hooks, services
 from salama.messaging.keywords import areas_for, vocabulary_for
 from salama.messaging.models import AskedBack, InboundMessage, InboundState, Priority
 from salama.messaging.outbox import queue_message
@@ -73,7 +65,6 @@ DANGER = (Status.NEED_HELP, Status.INJURED)
 ASK_BACK_MEMORY = timedelta(hours=24)
 UNKNOWN_PER_NUMBER = 10  # neutral replies per unknown number per hour
 UNKNOWN_PER_ORG = 200  # and per organisation per hour
-DANGER_KIND = {Status.NEED_HELP: AlertKind.NEED_HELP, Status.INJURED: AlertKind.INJURED}
 
 
 @dataclass
@@ -187,17 +178,11 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
     silenced = not point.is_shared and any(p.decision in SILENCING_DECISIONS for p in persons)
     if point.state == ContactState.COMPROMISED or silenced:
         return _changes_nothing(ctx)
-    from salama.rollcalls.hooks import answer_from_text, check_duress  # M2
-
-    # FA1 hook: commands registered by other apps (salama.messaging.commands); never before a
-    # help or injury word.
-    contributed = None if inbound.has_danger_word else commands.dispatch(ctx)
-    outcome = (
-        contributed
-        or answer_from_text(ctx)
-        or (_shared(ctx) if point.is_shared or len(persons) > 1 else _own(ctx))
+    shared = point.is_shared or len(persons) > 1
+    outcome = commands.dispatch(ctx, danger=inbound.has_danger_word, shared=shared) or (
+        _shared(ctx) if shared else _own(ctx)
     )
-    check_duress(ctx, outcome)
+    commands.after(ctx, outcome)
     if outcome.action != "not_understood" and getattr(point, "was_asked_back", True):
         AskedBack.objects.filter(contact_point=point).delete()
     return outcome
@@ -206,7 +191,7 @@ def handle(inbound: InboundMessage, *, replies: bool = True) -> Outcome:
 # --- Replies ----------------------------------------------------------------------------------
 
 
-def _reply(
+def reply(
     ctx: Context, template: str, context: dict[str, object] | None = None, *, person: Person | None
 ) -> None:
     if not ctx.replies:
@@ -223,7 +208,7 @@ def _reply(
     )
 
 
-def _ask_back(ctx: Context, reason: str, person: Person | None = None) -> Outcome:
+def ask_back(ctx: Context, reason: str, person: Person | None = None) -> Outcome:
     """Ask back once; a second unclear text within ASK_BACK_MEMORY goes to a coordinator."""
     since = clock.now() - ASK_BACK_MEMORY
     asked = AskedBack.objects.filter(contact_point=ctx.point, asked_at__gte=since).exists()
@@ -231,10 +216,10 @@ def _ask_back(ctx: Context, reason: str, person: Person | None = None) -> Outcom
         AskedBack.objects.update_or_create(
             contact_point=ctx.point, defaults={"org": ctx.org, "asked_at": clock.now()}
         )
-        _reply(ctx, "reply_not_understood", person=person)
+        reply(ctx, "reply_not_understood", person=person)
         return Outcome("not_understood", reason=reason)
     ctx.inbound.state = InboundState.UNMATCHED
-    _reply(ctx, "reply_to_person", {"time": ctx.inbound.received_at}, person=person)
+    reply(ctx, "reply_to_person", {"time": ctx.inbound.received_at}, person=person)
     return Outcome("not_understood", reason="to_coordinator")
 
 
@@ -257,7 +242,7 @@ def _unknown(
             inbound.contact_point = point
             outcome = Outcome("new_number", codenames=[person.codename])
     if inbound.has_danger_word:
-        outcome.alert = _unknown_sender_alert(inbound, point)
+        outcome.alert = hooks.unknown_sender_help(inbound=inbound, point=point)
     allowed = ratelimit.hit(
         f"sms-unknown:{org.pk}:{inbound.sender_hash}", limit=UNKNOWN_PER_NUMBER, window=3600
     ) and ratelimit.hit(f"sms-unknown:{org.pk}", limit=UNKNOWN_PER_ORG, window=3600)
@@ -290,29 +275,6 @@ def _unknown(
     return outcome
 
 
-def _unknown_sender_alert(inbound: InboundMessage, point: ContactPoint | None) -> int:
-    """One open life-safety alert per unknown number (to the coordinators); the sender hears
-    nothing of it."""
-    earlier = InboundMessage.objects.for_org(inbound.org_id).filter(
-        sender_hash=inbound.sender_hash, alert_id__isnull=False
-    )
-    open_alert = (
-        Alert.objects.for_org(inbound.org_id)
-        .filter(pk__in=earlier.values("alert_id"), kind=AlertKind.UNKNOWN_SENDER_HELP)
-        .exclude(state=AlertState.CLOSED)
-        .first()
-    )
-    if open_alert is None:
-        open_alert = raise_life_safety(
-            org=inbound.org,
-            kind=AlertKind.UNKNOWN_SENDER_HELP,
-            contact_point=point,
-            quiet_to_sender=True,
-        )
-    inbound.alert_id = open_alert.pk
-    return open_alert.number
-
-
 # --- Numbers that may be in other hands -------------------------------------------------------
 
 
@@ -333,14 +295,14 @@ def _changes_nothing(ctx: Context) -> Outcome:
             contact_point=ctx.point,
             contact_only=True,
         )
-        alert = Alert.objects.for_org(ctx.org).filter(checkin_id=checkin.pk).first()
-        if alert is not None:
-            return Outcome("ignored", reason=reason, alert=alert.number)
-    kind = AlertKind.COMPROMISED_CONTACT if compromised else AlertKind.CONTACT_SINCE_DECISION
-    alert = raise_life_safety(
-        org=ctx.org, kind=kind, person=person, contact_point=ctx.point, quiet_to_sender=True
+        number = hooks.contact_ignored(
+            org=ctx.org, person=person, point=ctx.point, compromised=compromised, checkin=checkin
+        )
+        return Outcome("ignored", reason=reason, alert=number)
+    number = hooks.contact_ignored(
+        org=ctx.org, person=person, point=ctx.point, compromised=compromised, checkin=None
     )
-    return Outcome("ignored", reason=reason, alert=alert.number)
+    return Outcome("ignored", reason=reason, alert=number)
 
 
 # --- Shared numbers ---------------------------------------------------------------------------
@@ -352,27 +314,25 @@ def _shared(ctx: Context) -> Outcome:
     named = [by_code[c] for c in parsed.codenames if c in by_code]
     strangers = [c for c in parsed.codenames if c not in by_code]
     first = named[0] if named else None
-    if parsed.kind == "acknowledge":
-        return _acknowledge(ctx, parsed.alert_number or 0, None)
     danger = parsed.kind == "checkin" and parsed.status in DANGER
     if danger and not named:
         return _unattributed_danger(ctx)
     plain = not parsed.everyone and not parsed.except_codenames and not strangers
-    if parsed.kind in ("checkin", "proxy_checkin", "acknowledge") and named and (danger or plain):
+    if parsed.kind in ("checkin", "proxy_checkin") and named and (danger or plain):
         status = parsed.status if danger else Status.SAFE
         for person in named:
             _checkin(ctx, person, str(status), parsed.area_id)
         if not danger:
-            _reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=first)
+            reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=first)
         return Outcome("checkin", status=str(status), codenames=[p.codename for p in named])
     if parsed.kind == "status" and len(named) == 1 and not strangers:
         return _status(ctx, named[0])
     if parsed.kind == "move" and named and not strangers and parsed.area_id:
         return _move(ctx, named, parsed.area_id)
-    if parsed.kind in ("checkin", "proxy_checkin", "acknowledge", "status", "move"):
-        _reply(ctx, "reply_ask_codename", person=first)
+    if parsed.kind in ("checkin", "proxy_checkin", "status", "move"):
+        reply(ctx, "reply_ask_codename", person=first)
         return Outcome("not_understood", reason="ask_codename")
-    return _ask_back(ctx, parsed.reason or parsed.kind, first)
+    return ask_back(ctx, parsed.reason or parsed.kind, first)
 
 
 def _unattributed_danger(ctx: Context) -> Outcome:
@@ -380,27 +340,11 @@ def _unattributed_danger(ctx: Context) -> Outcome:
     coordinators, the leads of every team with a person on the phone and their areas' local
     responders; a second one reuses it."""
     status = str(ctx.parsed.status)
-    kind = DANGER_KIND[Status(status)]
-    existing = (
-        Alert.objects.for_org(ctx.org)
-        .filter(kind=kind, person__isnull=True, contact_point=ctx.point, state=AlertState.OPEN)
-        .select_related("org")
-        .first()
-    )
-    if existing is not None:
-        if ctx.replies:
-            reply_to_sender(existing)
-        alert = existing
-    else:
-        alert = raise_life_safety(
-            org=ctx.org,
-            kind=kind,
-            contact_point=ctx.point,
-            quiet_to_sender=not ctx.replies,
-            phone_persons=ctx.persons,
-        )
-    ctx.inbound.alert_id = alert.pk  # the text is the call's note, on the alert page
-    return Outcome("checkin", status=status, reason="unattributed", alert=alert.number)
+    number = hooks.unattributed_danger(
+        inbound=ctx.inbound, status=status, point=ctx.point, persons=ctx.persons,
+        replies=ctx.replies,
+    )  # fmt: skip
+    return Outcome("checkin", status=status, reason="unattributed", alert=number)
 
 
 # --- One person's number ----------------------------------------------------------------------
@@ -410,13 +354,11 @@ def _own(ctx: Context) -> Outcome:
     parsed = ctx.parsed
     person = ctx.persons[0] if ctx.persons else None
     kind = parsed.kind
-    if kind == "acknowledge":
-        return _acknowledge(ctx, parsed.alert_number or 0, person)
     if person is None:
         # A coordinator's or liaison's phone with no roster person: only OK <n> acts.
         if kind == "checkin" and parsed.status in DANGER:
             return _unattributed_danger(ctx)
-        return _ask_back(ctx, parsed.reason or kind)
+        return ask_back(ctx, parsed.reason or kind)
     if kind == "checkin":
         return _self_checkin(ctx, person, str(parsed.status or Status.SAFE), parsed.area_id)
     if kind == "proxy_checkin":
@@ -427,7 +369,7 @@ def _own(ctx: Context) -> Outcome:
         return _move(ctx, [person], parsed.area_id)
     if kind == "status":
         return _status(ctx, person)
-    return _ask_back(ctx, parsed.reason or kind, person)
+    return ask_back(ctx, parsed.reason or kind, person)
 
 
 def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> CheckIn:
@@ -453,23 +395,19 @@ def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> 
 
 def _self_checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> Outcome:
     checkin = _checkin(ctx, person, status, area_id)
-    alerts = Alert.objects.for_org(ctx.org)
     alert = None
     # A check-in raises an alert only in danger, after a decision on the person (as read under
-    # the lock) or from a compromised number (alerts.services.on_checkin): else none to look up.
+    # the lock) or from a compromised number (alerts' checkin_recorded hook): else none to look up.
     if status in DANGER or checkin.person.decision or ctx.point.state == ContactState.COMPROMISED:
-        alert = alerts.filter(checkin_id=checkin.pk).first()
-    if alert is None and status in DANGER:  # a second HELP reuses the open alert
-        alert = alerts.filter(person=person, kind=DANGER_KIND[Status(status)]).first()
-        alert = alert if alert is not None and alert.state == AlertState.OPEN else None
+        alert = hooks.checkin_alert(checkin=checkin, person=person, status=status)
     if status not in DANGER or alert is None:
         # Help and injury are answered by the alert ("received 03:11, not yet seen").
-        _reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=person)
+        reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=person)
     return Outcome(
         "checkin",
         status=status,
         codenames=[person.codename],
-        alert=alert.number if alert else None,
+        alert=alert,
     )
 
 
@@ -483,14 +421,14 @@ def _proxy(ctx: Context, lead: Person) -> Outcome:
             recorded_by=lead.membership,
         )
     except EntryError:
-        return _ask_back(ctx, "proxy_refused", lead)
+        return ask_back(ctx, "proxy_refused", lead)
     _checkin(ctx, lead, Status.SAFE, parsed.area_id)  # a lead who writes SAFE ALL is safe too
     received: dict[str, object] = {"time": ctx.inbound.received_at}
     if result.help_open:  # never overwritten by a proxy; the codenames are on the page only
         count = len(result.help_open)
-        _reply(ctx, "reply_proxy_help_open", {**received, "count": count}, person=lead)
+        reply(ctx, "reply_proxy_help_open", {**received, "count": count}, person=lead)
     else:
-        _reply(ctx, "reply_ok", received, person=lead)
+        reply(ctx, "reply_ok", received, person=lead)
     return Outcome(
         "proxy_checkin",
         status=Status.SAFE,
@@ -503,7 +441,7 @@ def _move(ctx: Context, persons: list[Person], area_id: int) -> Outcome:
     area = Area.objects.for_org(ctx.org).get(pk=area_id)
     for person in persons:
         services.move_person(person=person, area=area, via="sms")
-    _reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=persons[0])
+    reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=persons[0])
     return Outcome("move", area=area.name_en, codenames=[p.codename for p in persons])
 
 
@@ -512,27 +450,5 @@ def _status(ctx: Context, person: Person) -> Outcome:
     language = person.language
     word = status_word(person.state, language, ctx.org) if person.state else "-"
     when: object = person.state_at if person.state_at else "-"
-    _reply(ctx, "reply_status", {"status": word, "time": when}, person=person)
+    reply(ctx, "reply_status", {"status": word, "time": when}, person=person)
     return Outcome("status", status=person.state or None, codenames=[person.codename])
-
-
-# --- Acknowledgements -------------------------------------------------------------------------
-
-
-def _acknowledge(ctx: Context, number: int, person: Person | None) -> Outcome:
-    """``OK <n>``: from whom alerts.services.text_acknowledger allows, the alert is theirs (or
-    "already taken"); from anyone else it is asked back like any unknown command."""
-    alert = Alert.objects.for_org(ctx.org).filter(number=number).select_related("org").first()
-    who = text_acknowledger(alert, point=ctx.point, persons=ctx.persons, membership=ctx.membership)
-    if who is None:
-        return _ask_back(ctx, "unknown_word", person)
-    by, acker = who
-    taken = True
-    if alert is not None and alert.state == AlertState.OPEN:
-        try:
-            taken = not acknowledge(alert=alert, by=by, person=acker, via="sms")
-        except AlertError:
-            taken = True
-    template = "reply_ack_taken" if taken else "reply_ack"
-    _reply(ctx, template, {"alert": number}, person=person)
-    return Outcome("acknowledge", reason="taken" if taken else "", alert=number)

@@ -5,7 +5,16 @@ class RollcallsConfig(AppConfig):
     name = "salama.rollcalls"
 
     def ready(self) -> None:
+        from salama.messaging import commands
         from salama.rollcalls import jobs, texts  # noqa: F401 - registers the templates
+        from salama.rollcalls.duress import check_duress
+        from salama.rollcalls.services import answer_from_text
         from salama.worker.loop import job
 
         job(jobs.run_rollcalls)
+        # A digit during an open roll call is that roll call's answer, help and injury included.
+        commands.register(
+            commands.Command("roll_call_answer", answer_from_text, order=30, with_danger_word=True)
+        )
+        # A SAFE that carries the person's duress word raises the duress alert, whatever answered.
+        commands.watch(check_duress)

@@ -8,8 +8,9 @@ basic auth (account sid, auth token): ``To``, ``From`` (or ``MessagingServiceSid
 Webhooks (inbound texts and status callbacks) are forms, verified with ``X-Twilio-Signature``:
 base64 of HMAC-SHA1 under the auth token over the full URL the provider called followed by every
 POST parameter, sorted by name, as name then value (a repeated name's values sorted too); the
-URL with or without an explicit default port (``:443``), as Twilio's validator accepts it. The protocol carries no timestamp, so a
-replayed inbound text is caught by its MessageSid (stored once), not by its age.
+URL with or without an explicit default port (``:443``), as Twilio's validator accepts it. The
+protocol carries no timestamp, so a replayed inbound text is caught by its MessageSid (stored
+once), not by its age.
 """
 
 from __future__ import annotations

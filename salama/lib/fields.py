@@ -73,3 +73,24 @@ class KeyedHashField(models.CharField):
 
 def encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def seal_column(model: type[models.Model], plain: str, sealed: str) -> None:
+    """For a migration that encrypts an existing column: copy each row's `plain` value into the
+    EncryptedTextField `sealed` (encrypted under the row's organisation on save). A row whose
+    organisation has no keys any more (purged) keeps nothing: it was unreadable already."""
+    for row in model._base_manager.exclude(**{plain: ""}).iterator():
+        try:
+            setattr(row, sealed, getattr(row, plain))
+            row.save(update_fields=[sealed])
+        except keyring.KeyUnavailable:
+            model._base_manager.filter(pk=row.pk).update(**{plain: ""})
+
+
+def open_column(model: type[models.Model], sealed: str, plain: str, max_length: int) -> None:
+    """The reverse of seal_column: each row's decrypted `sealed` value back into `plain` (one
+    that cannot be decrypted any more is left empty)."""
+    for row in model._base_manager.exclude(**{sealed: ""}).iterator():
+        value = getattr(row, sealed)
+        setattr(row, plain, "" if isinstance(value, Sealed) else str(value)[:max_length])
+        row.save(update_fields=[plain])

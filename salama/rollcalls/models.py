@@ -37,7 +37,9 @@ class RollCall(OrgScoped):
     number = models.PositiveIntegerField(_("number"))
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
     is_safety = models.BooleanField(_("safety roll call"), default=True)
-    question = models.CharField(_("question"), max_length=160)
+    # Written by a coordinator: encrypted like other free text (at most 160 characters, held by
+    # the composer's form).
+    question = EncryptedTextField(_("question"))
     # [{"number": 1, "label": "...", "effect": "SAFE"}, ...]; 1-3 are fixed on a safety roll call.
     options = models.JSONField(default=list)
     # What was asked for, as ids: {"everyone": bool, "teams": [...], "areas": [...], ...}.

@@ -71,6 +71,46 @@ class KeyedHashField(models.CharField):
         super().__init__(*args, **kwargs)
 
 
+class SealedLabelsField(models.JSONField):
+    """A JSON list of objects whose ``label`` strings a coordinator wrote (a roll call's
+    options): each label is encrypted under the row's organisation when the row is saved and
+    read back in clear; the rest of the JSON stays as it is. Written only through a model save
+    (an ``update()`` would store labels in clear)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        data = super().from_db_value(value, expression, connection)
+        if not isinstance(data, list):
+            return data
+        return [_with_label(item, _open_label) for item in data]
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if not isinstance(value, list):
+            return value
+        org_id = org_id_of(model_instance)
+        return [_with_label(item, lambda label: _seal_label(org_id, label)) for item in value]
+
+
+def _with_label(item: Any, change: Any) -> Any:
+    label = item.get("label") if isinstance(item, dict) else None
+    if not isinstance(label, str) or not label:
+        return item
+    return {**item, "label": change(label)}
+
+
+def _open_label(label: str) -> str:
+    try:
+        return keyring.decrypt(label)
+    except ValueError:
+        return label  # stored before labels were sealed (the migration seals it)
+    except keyring.KeyUnavailable:
+        return Sealed(label)
+
+
+def _seal_label(org_id: int, label: str) -> str:
+    return str(label) if isinstance(label, Sealed) else keyring.encrypt(org_id, label)
+
+
 def encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 

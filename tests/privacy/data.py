@@ -10,9 +10,9 @@ from salama.safety.services import record_checkin
 
 MARKERS_A = ["ZQA-name-7731", "ZQA-spec-7731", "ZQA-where-7731", "ZQA-note-7731"]
 MARKERS_B = ["ZQB-name-4410", "ZQB-spec-4410", "ZQB-where-4410", "ZQB-note-4410"]
-# Free text coordinators write: an event's label and a roll call's question.
-FREE_TEXT_A = ["ZQA-event-7731", "ZQA-asked-7731"]
-FREE_TEXT_B = ["ZQB-event-4410", "ZQB-asked-4410"]
+# Free text coordinators write: an event's label, a roll call's question and an option's label.
+FREE_TEXT_A = ["ZQA-event-7731", "ZQA-asked-7731", "ZQA-opt-7731"]
+FREE_TEXT_B = ["ZQB-event-4410", "ZQB-asked-4410", "ZQB-opt-4410"]
 NUMBER_A = "+963944077310"
 NUMBER_B = "+963944044100"
 
@@ -31,10 +31,11 @@ def fill(org: Any, markers: list[str], number: str, codename: str, free: list[st
     record_checkin(person=person, status="SAFE", basis="self", channel="field_page", note=note)
     org.credentials = f'{{"token": "{markers[0]}-cred"}}'
     org.save(update_fields=["credentials"])
-    event_label, question = free
+    event_label, question, option = free
     deadline = clock.now() + timedelta(hours=1)
-    open_roll_call(org=org, question=question, target=Target(everyone=True),
-                   deadline_at=deadline, event_label=event_label)  # fmt: skip
+    open_roll_call(org=org, question=question, target=Target(everyone=True), is_safety=False,
+                   extra_options=[(option, "SAFE")], deadline_at=deadline,
+                   event_label=event_label)  # fmt: skip
     return person
 
 

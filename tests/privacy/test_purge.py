@@ -137,7 +137,9 @@ def test_the_purge_leaves_no_name_no_label_and_no_question_of_a(world: Any) -> N
     assert not Event.objects.for_org(world.org).exists()
     assert not RollCall.objects.for_org(world.org).exists()
     assert Event.objects.for_org(world.other_org).get().label == FREE_TEXT_B[0]
-    assert RollCall.objects.for_org(world.other_org).get().question == FREE_TEXT_B[1]
+    roll_call = RollCall.objects.for_org(world.other_org).get()
+    assert roll_call.question == FREE_TEXT_B[1]
+    assert roll_call.options[0]["label"] == FREE_TEXT_B[2]
     # Run again (by its new short name): nothing more to do, nothing fails.
     call_command("purge", "--org", org.slug, "--yes", stdout=StringIO())
 

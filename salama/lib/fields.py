@@ -71,5 +71,66 @@ class KeyedHashField(models.CharField):
         super().__init__(*args, **kwargs)
 
 
+class SealedLabelsField(models.JSONField):
+    """A JSON list of objects whose ``label`` strings a coordinator wrote (a roll call's
+    options): each label is encrypted under the row's organisation when the row is saved and
+    read back in clear; the rest of the JSON stays as it is. Written only through a model save
+    (an ``update()`` would store labels in clear)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        data = super().from_db_value(value, expression, connection)
+        if not isinstance(data, list):
+            return data
+        return [_with_label(item, _open_label) for item in data]
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if not isinstance(value, list):
+            return value
+        org_id = org_id_of(model_instance)
+        return [_with_label(item, lambda label: _seal_label(org_id, label)) for item in value]
+
+
+def _with_label(item: Any, change: Any) -> Any:
+    label = item.get("label") if isinstance(item, dict) else None
+    if not isinstance(label, str) or not label:
+        return item
+    return {**item, "label": change(label)}
+
+
+def _open_label(label: str) -> str:
+    try:
+        return keyring.decrypt(label)
+    except ValueError:
+        return label  # stored before labels were sealed (the migration seals it)
+    except keyring.KeyUnavailable:
+        return Sealed(label)
+
+
+def _seal_label(org_id: int, label: str) -> str:
+    return str(label) if isinstance(label, Sealed) else keyring.encrypt(org_id, label)
+
+
 def encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def seal_column(model: type[models.Model], plain: str, sealed: str) -> None:
+    """For a migration that encrypts an existing column: copy each row's `plain` value into the
+    EncryptedTextField `sealed` (encrypted under the row's organisation on save). A row whose
+    organisation has no keys any more (purged) keeps nothing: it was unreadable already."""
+    for row in model._base_manager.exclude(**{plain: ""}).iterator():
+        try:
+            setattr(row, sealed, getattr(row, plain))
+            row.save(update_fields=[sealed])
+        except keyring.KeyUnavailable:
+            model._base_manager.filter(pk=row.pk).update(**{plain: ""})
+
+
+def open_column(model: type[models.Model], sealed: str, plain: str, max_length: int) -> None:
+    """The reverse of seal_column: each row's decrypted `sealed` value back into `plain` (one
+    that cannot be decrypted any more is left empty)."""
+    for row in model._base_manager.exclude(**{sealed: ""}).iterator():
+        value = getattr(row, sealed)
+        setattr(row, plain, "" if isinstance(value, Sealed) else str(value)[:max_length])
+        row.save(update_fields=[plain])

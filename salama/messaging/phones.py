@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -20,8 +21,11 @@ from salama.messaging import inbound
 from salama.messaging.channels import android
 from salama.messaging.channels.http_json import FAILED
 from salama.messaging.channels.http_json import _time as smsc_time
-from salama.messaging.models import AndroidPhone, Delivery
+from salama.messaging.models import AndroidPhone, Delivery, DeliveryState
 from salama.messaging.outbox import record_status
+
+# The most references one SMSSync task call names or is answered with.
+MAX_REFS = 200
 
 
 def _actor(by: Membership | None) -> int | None:
@@ -108,28 +112,43 @@ def note_address(phone: AndroidPhone, address: str | None) -> bool:
     return False
 
 
-def receive_texts(phone: AndroidPhone, items: list[dict[str, Any]]) -> int:
-    """Store then handle each text the phone received (M1's inbound path)."""
-    stored = 0
+def _sent_at(item: dict[str, Any]) -> datetime | None:
+    """The SMSC's time: ``sent_at`` (ISO 8601 or Unix seconds), else ``sent_timestamp``, Unix
+    milliseconds as SMSSync sends it (a number or its digits; one too small to be
+    milliseconds since 1973 is taken as seconds)."""
+    sent_at: datetime | None = smsc_time(item.get("sent_at"))
+    stamp = item.get("sent_timestamp")
+    if sent_at is not None or stamp in (None, "") or isinstance(stamp, bool):
+        return sent_at
+    try:
+        value = float(stamp)
+    except (TypeError, ValueError):
+        return None
+    return smsc_time(value / 1000 if value > 1e11 else value)
+
+
+def receive_texts(phone: AndroidPhone, items: list[dict[str, Any]]) -> tuple[int, int]:
+    """Store then handle each text the phone received (M1's inbound path). Returns (stored,
+    refused): a text without a sender or an id cannot be stored (the phone must be told, so
+    that it keeps it). A failure to store raises: the caller answers with an error status."""
+    stored = refused = 0
     for item in items:
-        sender, ref = str(item.get("from", ""))[:40], str(item.get("id", ""))[:100]
-        if not sender or not ref:
+        sender, ref = str(item.get("from") or "")[:40], str(item.get("id") or "")[:100]
+        if not sender.strip() or not ref.strip():
+            refused += 1
             continue
-        sent_at: datetime | None = smsc_time(item.get("sent_at"))
-        if sent_at is None and isinstance(item.get("sent_timestamp"), int | float):
-            sent_at = smsc_time(float(item["sent_timestamp"]) / 1000)  # SMSSync: milliseconds
         inbound.receive(
             org=phone.org,
             channel=android.NAME,
             sender=sender,
-            body=str(item.get("text", ""))[:2000],
+            body=str(item.get("text") or "")[:2000],
             gateway_ref=f"{phone.pk}:{ref}",
-            sent_at=sent_at,
+            sent_at=_sent_at(item),
         )
         stored += 1
     if stored:
         AndroidPhone.objects.filter(pk=phone.pk).update(last_inbound_at=clock.now())
-    return stored
+    return stored, refused
 
 
 def poll(phone: AndroidPhone) -> list[dict[str, Any]]:
@@ -153,3 +172,23 @@ def record_reports(phone: AndroidPhone, items: list[dict[str, Any]]) -> int:
             done += record_status(our_ref=ref, delivered=state == "delivered", error=error)
         # "sent": the phone handed it to its network; the hand-off is already recorded.
     return done
+
+
+def _handed(phone: AndroidPhone) -> QuerySet[Delivery]:
+    return Delivery.objects.for_org(phone.org_id).filter(channel=android.NAME)
+
+
+def handed_refs(phone: AndroidPhone, refs: list[str]) -> list[str]:
+    """Of `refs`, those handed to this phone by a poll (SMSSync's task=sent), in their order."""
+    wanted = {f"{phone.key}:{ref}": ref for ref in refs[:MAX_REFS] if ref}
+    found = set(
+        _handed(phone).filter(provider_ref__in=list(wanted)).values_list("our_ref", flat=True)
+    )
+    return [ref for ref in wanted.values() if ref in found]
+
+
+def awaiting_reports(phone: AndroidPhone) -> list[str]:
+    """References handed to this phone and still waiting for a delivery report (SMSSync's
+    GET task=result), the oldest first."""
+    rows = _handed(phone).filter(state=DeliveryState.SENT, provider_ref__startswith=f"{phone.key}:")
+    return list(rows.order_by("id").values_list("our_ref", flat=True)[:MAX_REFS])

@@ -32,6 +32,8 @@ urlpatterns = [
     path("phones/<int:phone_id>/revoke", views_android.phone_revoke, name="phone_revoke"),
     path("phones/<int:phone_id>/secret", views_android.phone_secret, name="phone_secret"),
     path("android/<str:phone_key>/inbound", views_android.phone_inbound, name="phone_inbound"),
+    # The stock SMSSync app's one Sync URL (the same view: texts and ?task= calls).
+    path("android/<str:phone_key>/smssync", views_android.phone_inbound, name="phone_smssync"),
     path("android/<str:phone_key>/outbox", views_android.phone_outbox, name="phone_outbox"),
     path("android/<str:phone_key>/status", views_android.phone_status, name="phone_status"),
 ]

@@ -7,9 +7,10 @@ The order is the protocol:
    copy of it, is unreadable; an interrupted purge leaves nothing readable behind.
 2. Delete every row that belongs to the organisation (every model with a foreign key to it:
    persons, contact points, check-ins, decisions, inbound and outbound messages, alerts,
-   memberships, API tokens, ...), end every session in it, blank its encrypted credentials and
-   its settings, and mark it inactive. Its members' logins that belong to no other organisation
-   are disabled and their names and e-mail addresses erased.
+   memberships, API tokens, events and roll calls with their labels and questions, ...), end
+   every session in it, blank its encrypted credentials and its settings, replace its name and
+   short name by ``purged-<id>``, and mark it inactive. Its members' logins that belong to no
+   other organisation are disabled and their names and e-mail addresses erased.
 3. The audit rows stay (they hold ids and actions only), with one more: "org.purged" and the
    counts.
 
@@ -81,7 +82,7 @@ def purge_org(
     *, org: Organisation, actor_id: int | None = None, request: HttpRequest | None = None
 ) -> dict[str, Any]:
     """Destroy the organisation's keys, then its data (see the module docstring). Returns the
-    counts. Safe to run again on an organisation already purged."""
+    counts. Safe to run again on an organisation already purged (by its new short name)."""
     keyring.destroy_org(org.pk)
     audit.record("org.keys_destroyed", org_id=org.pk, actor_id=actor_id, request=request)
     with transaction.atomic():
@@ -95,7 +96,9 @@ def purge_org(
         org.credentials = ""
         org.settings = {"purged_at": clock.now().isoformat()}
         org.is_active = False
-        org.save(update_fields=["credentials", "settings", "is_active"])
+        # Its name and short name say who it was: the row keeps neither.
+        org.name = org.slug = f"purged-{org.pk}"
+        org.save(update_fields=["credentials", "settings", "is_active", "name", "slug"])
         detail = {"rows": counts, "sessions": sessions, "users_disabled": users}
         audit.record("org.purged", org_id=org.pk, actor_id=actor_id, request=request, detail=detail)
     return detail

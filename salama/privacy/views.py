@@ -111,7 +111,7 @@ def purge(request: HttpRequest) -> HttpResponse:
         return render(request, "privacy/purge.html", {"form": form}, status=400)
     if not org.is_active:
         raise PermissionDenied
+    name = org.slug  # as the admin typed it: the purge replaces it
     purge_org(org=org, request=request)
-    name = org.slug
     logout(request)
     return render(request, "privacy/purged.html", {"slug": name, "title": _("Purged")})

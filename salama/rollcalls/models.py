@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Membership, OrgScoped
 from salama.lib import clock
-from salama.lib.fields import EncryptedTextField, KeyedHashField
+from salama.lib.fields import EncryptedTextField, KeyedHashField, SealedLabelsField
 from salama.messaging.models import Message
 from salama.people.models import ContactPoint, Person
 from salama.safety.models import Event
@@ -37,9 +37,11 @@ class RollCall(OrgScoped):
     number = models.PositiveIntegerField(_("number"))
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
     is_safety = models.BooleanField(_("safety roll call"), default=True)
-    question = models.CharField(_("question"), max_length=160)
+    # Written by a coordinator: encrypted like other free text (at most 160 characters, held by
+    # the composer's form).
+    question = EncryptedTextField(_("question"))
     # [{"number": 1, "label": "...", "effect": "SAFE"}, ...]; 1-3 are fixed on a safety roll call.
-    options = models.JSONField(default=list)
+    options = SealedLabelsField(default=list)  # the labels encrypted (coordinators' free text)
     # What was asked for, as ids: {"everyone": bool, "teams": [...], "areas": [...], ...}.
     target = models.JSONField(default=dict)
     deadline_at = models.DateTimeField(_("deadline"))

@@ -3,7 +3,9 @@
 POST /checkins accepts an `Idempotency-Key` header: unique per (organisation, user, key) under a
 database constraint, claimed in the same transaction as the check-in. The same key with the same
 body replays the first answer (header `Idempotent-Replayed: true`); with a different body it gets
-422 and nothing is stored. The answer is kept encrypted for at least 30 days."""
+422 and nothing is stored. The answer is kept encrypted for at least 30 days; the body is kept
+only as a keyed hash under the organisation's lookup key (`body_hash`), so a copy of the table
+cannot confirm a guessed check-in (codename, status, note), and after a purge nobody can."""
 
 import hashlib
 import json
@@ -20,7 +22,7 @@ from ninja.errors import HttpError
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role, User
-from salama.lib import clock
+from salama.lib import clock, keyring
 from salama.lib.apiaccess import api_roles
 from salama.people.models import Area, Basis, Person, Status, TeamLead
 from salama.safety import selectors, services
@@ -139,9 +141,21 @@ def _json(status: int, text: str, replayed: bool = False) -> HttpResponse:
     return response
 
 
-def _replay(org: Organisation, request: HttpRequest, key: str, body_hash: str) -> HttpResponse:
+def body_hash(org_id: int, canonical: str) -> str:
+    """The request body's keyed hash (its own prefix: never equal to a number's lookup hash)."""
+    return keyring.lookup_hash(org_id, "idempotency:" + canonical)
+
+
+def legacy_body_hash(org_id: int, canonical: str) -> str:
+    """A key stored before body hashes were keyed: its plain SHA-256, keyed by the migration
+    (safety 0003) so that a retry of it is still replayed."""
+    plain = hashlib.sha256(canonical.encode()).hexdigest()
+    return keyring.lookup_hash(org_id, "idempotency-sha256:" + plain)
+
+
+def _replay(org: Organisation, request: HttpRequest, key: str, canonical: str) -> HttpResponse:
     row = IdempotencyKey.objects.for_org(org).get(user=request.user, key=key)
-    if row.body_hash != body_hash:
+    if row.body_hash not in (body_hash(org.pk, canonical), legacy_body_hash(org.pk, canonical)):
         raise HttpError(422, _("This Idempotency-Key was used with a different request body."))
     return _json(row.status_code, row.response, replayed=True)
 
@@ -160,7 +174,7 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     if len(key) > KEY_MAX:
         raise HttpError(422, _("The Idempotency-Key is too long."))
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
-    body_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    hashed = body_hash(org.pk, canonical)
     try:
         with transaction.atomic():
             # Record, then claim the key WITH its answer, without looking for it first (a
@@ -174,20 +188,20 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
                 org=org,
                 user=cast(User, request.user),
                 key=key,
-                body_hash=body_hash,
+                body_hash=hashed,
                 status_code=201,
                 response=text,
             )
     except IntegrityError as error:
         try:
-            return _replay(org, request, key, body_hash)
+            return _replay(org, request, key, canonical)
         except IdempotencyKey.DoesNotExist:
             raise error from None  # not the key: another constraint failed
     except HttpError as refused:
         # Recording is refused now (the person gone, a link changed): a used key still gets
         # its first answer, as when the key was claimed before recording.
         try:
-            return _replay(org, request, key, body_hash)
+            return _replay(org, request, key, canonical)
         except IdempotencyKey.DoesNotExist:
             raise refused from None
     return _json(201, text)

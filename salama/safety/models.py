@@ -115,7 +115,9 @@ class Decision(OrgScoped):
 class Event(OrgScoped):
     """A strike or danger at a time, in areas. While open, the board counts heard-from since."""
 
-    label = models.CharField(_("label"), max_length=80)
+    # Written by a coordinator ("Strike near the north gate"): encrypted like other free text
+    # (at most 80 characters, held by the form and open_event).
+    label = EncryptedTextField(_("label"))
     started_at = models.DateTimeField(_("started at"))
     areas = models.ManyToManyField(Area, blank=True, related_name="+", verbose_name=_("areas"))
     opened_by = models.ForeignKey(

@@ -306,3 +306,58 @@ def test_end_to_end_safe_all_from_a_detained_leads_number_changes_nothing(
     dispatch_outbox()
     assert not [t for t in local_gateway.texts if t["to"] == NUMBERS["lead"]]
     assert not Delivery.objects.filter(message__contact_point=roster.points["lead"]).exists()
+
+
+# --- Twilio's signatures as its own validator computes them -----------------------------------
+
+
+def _signed_by_twilio(gateway: Any, url: str, form: list[tuple[str, str]]) -> Any:
+    """POST `form` (in this order, names repeated) to the inbound hook, signed over `url` by the
+    twilio package's RequestValidator (a test-only dependency; Salama has no SDK)."""
+    from urllib.parse import urlencode
+
+    from django.http import QueryDict
+    from twilio.request_validator import RequestValidator
+
+    params = QueryDict(mutable=True)
+    for name, value in form:
+        params.appendlist(name, value)
+    signature = RequestValidator("twilio-token-1").compute_signature(url, params)
+    path = reverse("messaging:hook_inbound", kwargs={"gateway_key": gateway.key})
+    body = urlencode(form)  # in this order, repeats kept
+    return Client().post(path, data=body, content_type="application/x-www-form-urlencoded",
+                         HTTP_X_TWILIO_SIGNATURE=signature)  # fmt: skip
+
+
+def test_twilio_signatures_over_repeated_parameters_in_another_order_are_accepted(
+    roster: Roster, local_gateway: LocalGateway, _clock: Any
+) -> None:
+    gateway = twilio_gateway(roster.org, local_gateway.url)
+    path = reverse("messaging:hook_inbound", kwargs={"gateway_key": gateway.key})
+    form = [("MessageSid", "SM7"), ("From", NUMBERS["k3"]), ("Body", "safe"),
+            ("MediaUrl", "https://m.example/z"), ("MediaUrl", "https://m.example/a")]  # fmt: skip
+    answer = _signed_by_twilio(gateway, "https://salama.example.org" + path, form)
+    assert answer.status_code == 200, RejectedWebhook.objects.values_list("reason", flat=True)
+    assert CheckIn.objects.get().person == roster.k3
+
+
+@pytest.mark.parametrize(
+    ("configured", "signed_host"),
+    [
+        ("https://salama.example.org", "https://salama.example.org:443"),
+        ("https://salama.example.org:443", "https://salama.example.org"),
+    ],
+)
+def test_twilio_signatures_with_or_without_an_explicit_443_are_accepted(
+    roster: Roster, local_gateway: LocalGateway, _clock: Any, configured: str, signed_host: str
+) -> None:
+    gateway = twilio_gateway(roster.org, local_gateway.url)
+    type(gateway).objects.filter(pk=gateway.pk).update(public_url=configured)
+    path = reverse("messaging:hook_inbound", kwargs={"gateway_key": gateway.key})
+    form = [("MessageSid", "SM8"), ("From", NUMBERS["k3"]), ("Body", "1")]
+    answer = _signed_by_twilio(gateway, signed_host + path, form)
+    assert answer.status_code == 200, RejectedWebhook.objects.values_list("reason", flat=True)
+    # Another host, or the right host on another port, is still refused.
+    for wrong in ("https://elsewhere.example.org", "https://salama.example.org:8443"):
+        form[0] = ("MessageSid", f"SM-{wrong[-4:]}")
+        assert _signed_by_twilio(gateway, wrong + path, form).status_code == 403

@@ -20,7 +20,7 @@ from salama.lib import keyring
 from salama.people.models import ContactPoint, Person
 from salama.privacy import purge
 from salama.safety.models import CheckIn
-from tests.privacy.data import MARKERS_B, NUMBER_B, fill_both
+from tests.privacy.data import FREE_TEXT_B, MARKERS_B, NUMBER_B, fill_both
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,64 @@ def test_purge_page_is_for_org_admins_with_a_recent_second_factor(
     response = client.post(url, {"confirm": "relief"})
     assert response.status_code == 302 and "reauth=1" in response["Location"]
     assert keyring.has_keys(world.org.pk)
+
+
+def test_the_purge_leaves_no_name_no_label_and_no_question_of_a(world: Any) -> None:
+    """The organisation's name and short name go with the purge (its row stays, inactive, for
+    the audit log); its events and roll calls go with their labels and questions."""
+    from salama.rollcalls.models import RollCall
+    from salama.safety.models import Event
+
+    fill_both(world)
+    Organisation.objects.filter(pk=world.org.pk).update(name="ZQA-org-7731 Relief Union")
+    call_command("purge", "--org", "relief", "--yes", stdout=StringIO())
+    org = Organisation.objects.get(pk=world.org.pk)
+    assert "ZQA" not in org.name and "relief" not in org.slug
+    assert org.name == org.slug == f"purged-{org.pk}"
+    assert not Event.objects.for_org(world.org).exists()
+    assert not RollCall.objects.for_org(world.org).exists()
+    assert Event.objects.for_org(world.other_org).get().label == FREE_TEXT_B[0]
+    roll_call = RollCall.objects.for_org(world.other_org).get()
+    assert roll_call.question == FREE_TEXT_B[1]
+    assert roll_call.options[0]["label"] == FREE_TEXT_B[2]
+    # Run again (by its new short name): nothing more to do, nothing fails.
+    call_command("purge", "--org", org.slug, "--yes", stdout=StringIO())
+
+
+def test_an_idempotency_key_keeps_no_hash_a_guessed_check_in_can_be_matched_with(
+    world: Any,
+) -> None:
+    """The stored hash of an API check-in's body is keyed under the organisation's lookup key:
+    someone holding a copy of the table cannot confirm a guess ("A1 SAFE, note ...") by hashing
+    it; after the purge nobody can."""
+    import hashlib
+    import json
+
+    from django.test import Client
+
+    from salama.safety.api import CheckInIn
+    from salama.safety.models import IdempotencyKey
+    from salama.safety.tokens import create_token
+
+    fill_both(world)
+    token = create_token(user=world.users["coordinator"], org=world.org, name="laptop")
+    body = {"status": "SAFE", "codename": "A1", "note": "ZQA-api-note-7731"}
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": "k-1"}
+
+    def post(payload: dict[str, str]) -> Any:
+        return Client().post("/api/checkins", json.dumps(payload),
+                             content_type="application/json", **headers)  # fmt: skip
+
+    first = post(body)
+    assert first.status_code == 201, first.content
+    canonical = json.dumps(CheckInIn(**body).model_dump(mode="json"), sort_keys=True)
+    stored = IdempotencyKey.objects.for_org(world.org).get().body_hash
+    assert stored != hashlib.sha256(canonical.encode()).hexdigest()
+    assert len(stored) == 64
+    # Still what it is for: the same body replays the answer, another one is refused.
+    again = post(body)
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert post({**body, "status": "INJURED"}).status_code == 422
+    call_command("purge", "--org", "relief", "--yes", stdout=StringIO())
+    with pytest.raises(keyring.KeyUnavailable):
+        keyring.lookup_hash(world.org.pk, canonical)

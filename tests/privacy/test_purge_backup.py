@@ -17,7 +17,15 @@ from django.db import connection
 
 from salama.lib import keyring
 from tests.conftest import build_world
-from tests.privacy.data import MARKERS_A, MARKERS_B, NUMBER_A, NUMBER_B, fill_both
+from tests.privacy.data import (
+    FREE_TEXT_A,
+    FREE_TEXT_B,
+    MARKERS_A,
+    MARKERS_B,
+    NUMBER_A,
+    NUMBER_B,
+    fill_both,
+)
 
 CIPHERTEXT = re.compile(r"v1:(\d+):([a-z]\d+):([A-Za-z0-9_-]+)")
 
@@ -87,8 +95,10 @@ def test_backup_from_before_the_purge_yields_nothing_of_a_and_all_of_b(
         subprocess.run([tool("dropdb"), *args, "--if-exists", restored], env=env, check=True)
 
     text = "\n".join(values)
-    for marker in [*MARKERS_A, NUMBER_A]:
-        assert marker not in text, "a marker of A in clear in the backup"
+    for marker in [*MARKERS_A, *FREE_TEXT_A, NUMBER_A]:
+        assert marker not in text, f"{marker} of A in clear in the backup"
+    for marker in FREE_TEXT_B:  # B's event label and question: not in clear either
+        assert marker not in text, f"{marker} of B in clear in the backup"
     opened_b: list[str] = []
     found_a = 0
     for match in CIPHERTEXT.finditer(text):
@@ -101,5 +111,5 @@ def test_backup_from_before_the_purge_yields_nothing_of_a_and_all_of_b(
             opened_b.append(keyring.decrypt(match.group(0)))
     assert found_a >= 5, "the backup should hold A's ciphertexts (name, number, note, ...)"
     plain_b = "\n".join(opened_b)
-    for marker in [*MARKERS_B, NUMBER_B]:
+    for marker in [*MARKERS_B, *FREE_TEXT_B, NUMBER_B]:
         assert marker in plain_b, f"{marker} of B did not come back from the backup"

@@ -7,8 +7,10 @@ basic auth (account sid, auth token): ``To``, ``From`` (or ``MessagingServiceSid
 
 Webhooks (inbound texts and status callbacks) are forms, verified with ``X-Twilio-Signature``:
 base64 of HMAC-SHA1 under the auth token over the full URL the provider called followed by every
-POST parameter, sorted by name, as name then value. The protocol carries no timestamp, so a
-replayed inbound text is caught by its MessageSid (stored once), not by its age.
+POST parameter, sorted by name, as name then value (a repeated name's values sorted too); the
+URL with or without an explicit default port (``:443``), as Twilio's validator accepts it. The
+protocol carries no timestamp, so a replayed inbound text is caught by its MessageSid (stored
+once), not by its age.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import base64
 import hashlib
 import hmac
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -41,9 +43,27 @@ EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def signature(token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
-    data = url + "".join(k + v for k, v in sorted(params, key=lambda kv: kv[0]))
+    """As Twilio's own validator computes it: each parameter name once, sorted, followed by
+    each of its distinct values, sorted (a name repeated, in any order, signs the same)."""
+    values: dict[str, set[str]] = {}
+    for name, value in params:
+        values.setdefault(name, set()).add(value)
+    data = url + "".join(name + v for name in sorted(values) for v in sorted(values[name]))
     digest = hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def url_variants(url: str) -> tuple[str, str]:
+    """The URL without its port and with it (the scheme's default when it names none): Twilio
+    signs some webhooks with an explicit :443 and some without, and its validator accepts
+    either, as this does."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    userinfo = parts.netloc[: len(parts.netloc) - len(host)]
+    bare = host.rsplit(":", 1)[0] if parts.port is not None else host
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    without = urlunsplit(parts._replace(netloc=userinfo + bare))
+    return without, urlunsplit(parts._replace(netloc=f"{userinfo}{bare}:{port}"))
 
 
 def public_url(gateway: Gateway, request: HttpRequest) -> str:
@@ -100,10 +120,13 @@ class TwilioChannel(GatewayChannel):
             return "unsigned"
         token = credentials_of(gateway).get("auth_token", "")
         params = [(k, v) for k, values in request.POST.lists() for v in values]
-        expected = signature(token, public_url(gateway, request), params) if token else ""
-        if not token or not hmac.compare_digest(expected, given):
+        if not token:
             return "bad_signature"
-        return None
+        matches = [
+            hmac.compare_digest(signature(token, url, params), given)
+            for url in url_variants(public_url(gateway, request))
+        ]
+        return None if any(matches) else "bad_signature"
 
     def inbound(self, request: HttpRequest, gateway: Gateway) -> list[Inbound]:
         ref = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         rows = sum(detail["rows"].values())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Purged {org.slug}: keys destroyed, {rows} rows deleted, "
+                f"Purged {slug} (now {org.slug}): keys destroyed, {rows} rows deleted, "
                 f"{detail['sessions']} sessions ended, {detail['users_disabled']} logins disabled."
             )
         )

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
-from salama import views
+from salama import metrics, views
 from salama.api import api
 
 
@@ -17,6 +17,7 @@ admin.site.site_header = "Salama deployment"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("salama.accounts.urls")),
     path("people/", include("salama.people.urls")),
     path("safety/", include("salama.safety.urls")),

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: demo serve worker test lint format messages browser system-deps bench faults clean
+.PHONY: demo serve worker test screenshots lint format messages browser system-deps bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ worker: $(STAMP)
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n $(TEST_WORKERS)
+
+# Refresh the screenshots in docs/ (README, docs): the browser tests, writing where the docs
+# read. `make test` never rewrites tracked files.
+screenshots: $(STAMP)
+	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -m browser tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check salama tests

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: demo serve worker test lint format messages browser bench faults clean
+.PHONY: demo serve worker test screenshots lint format messages browser system-deps bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n $(TEST_WORKERS)
 
+# Refresh the screenshots in docs/ (README, docs): the browser tests, writing where the docs
+# read. `make test` never rewrites tracked files.
+screenshots: $(STAMP)
+	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -m browser tests
+
 lint: $(STAMP)
 	$(BIN)/ruff check salama tests
 	$(BIN)/ruff format --check salama tests
@@ -53,6 +58,13 @@ messages: $(STAMP)
 
 browser:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+# Every Debian package the full suite, the benchmarks and the deployment tests use (as root):
+# the browser, wrk, nginx and systemd-analyze for deploy/, poppler-utils and fonts for PDFs.
+SYSTEM_PACKAGES := chromium wrk nginx-light systemd poppler-utils fonts-hosny-amiri fonts-noto-core
+system-deps:
+	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	  (apt-get update -q && apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES))
 
 # Benchmarks (docs/benchmarks.md): a private PostgreSQL cluster under var/bench/, wrk on
 # 127.0.0.1; results in var/bench/results.json and docs/benchmarks.md. QUICK=1: a small run (CI).

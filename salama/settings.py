@@ -267,6 +267,8 @@ LOGGING = {
 
 # --- Worker -------------------------------------------------------------------------------------
 WORKER_IDLE_SLEEP = 1.0
+# /metrics (Prometheus text format) answers only with this bearer token; unset, it is off.
+METRICS_TOKEN = env_str("SALAMA_METRICS_TOKEN")
 WORKER_LOCK_FILE = VAR_DIR / "worker.lock"
 
 # --- Alerts (docs/alerts.md) --------------------------------------------------------------------

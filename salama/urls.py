@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from salama import views
+from salama import metrics, views
 from salama.accounts.admin import guard
 from salama.api import api
 
@@ -13,6 +13,7 @@ admin.site.site_header = "Salama deployment"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("salama.accounts.urls")),
     path("people/", include("salama.people.urls")),
     path("safety/", include("salama.safety.urls")),

@@ -259,6 +259,18 @@ class PageProblems(list):
     """Console errors and CSP violations seen by a page; any one fails the test."""
 
 
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def screenshot(tab: Any, name: str, tmp_path: Path, **options: Any) -> Path:
+    """Take the screenshot `name` (e.g. "board-ar.png"). It goes to docs/screenshots/ only under
+    `make screenshots` (SALAMA_SCREENSHOTS=1): tests never rewrite tracked files."""
+    folder = DOC_SCREENSHOTS if os.environ.get("SALAMA_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(folder / name), **options)
+    return folder / name
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="en-GB")

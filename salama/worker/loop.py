@@ -25,6 +25,10 @@ JOBS: list[Job] = []
 _wake: list[datetime] = []
 # The shortest idle sleep: a wake-up due now or past still yields the processor a moment.
 MIN_SLEEP = 0.01
+# Each job's last clean finish in this process, flushed to worker.Heartbeat every so often.
+_finished: dict[str, datetime] = {}
+_flushed: list[datetime] = []
+HEARTBEAT_EVERY = 10.0  # seconds
 
 
 def job(func: Job) -> Job:
@@ -62,7 +66,29 @@ def run_once(jobs: list[Job] | None = None) -> bool:
             did_work = func() or did_work
         except Exception:
             log.exception("job failed", extra={"job": func.__name__})
+        else:
+            _finished[func.__name__] = clock.now()
     return did_work
+
+
+def flush_heartbeats(force: bool = False) -> int:
+    """Write each job's last clean finish to the database, at most every HEARTBEAT_EVERY
+    seconds (one statement), so a monitor sees a stuck or failing job by its age. Returns the
+    number of rows written."""
+    from salama.worker.models import Heartbeat
+
+    now = clock.now()
+    if not _finished or (
+        not force and _flushed and (now - _flushed[0]).total_seconds() < HEARTBEAT_EVERY
+    ):
+        return 0
+    rows = [Heartbeat(job=name, beat_at=at) for name, at in _finished.items()]
+    Heartbeat.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["job"], update_fields=["beat_at"]
+    )
+    _flushed[:] = [now]
+    _finished.clear()
+    return len(rows)
 
 
 class SingleWorkerLock:
@@ -103,6 +129,10 @@ def run_forever(idle_sleep: float | None = None, max_passes: int | None = None) 
         close_old_connections()
         if not run_once():
             _sleep(idle_seconds(sleep))
+        try:
+            flush_heartbeats()
+        except Exception:
+            log.exception("heartbeat failed")
         passes += 1
         if max_passes is not None and passes >= max_passes:
             break

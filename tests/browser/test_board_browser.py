@@ -1,7 +1,7 @@
 """The accountability board and the field page in real Chromium, in both languages: a staff member
 taps Safe and the coordinator's board, loaded before, shows it without a reload; an event's
 headline counts move as check-ins arrive; the field page is small and works without JavaScript.
-Also refreshes docs/screenshots/board-en.png and board-ar.png."""
+Under `make screenshots` also refreshes docs/screenshots/board-en.png and board-ar.png."""
 
 import re
 from pathlib import Path
@@ -12,10 +12,9 @@ from playwright.sync_api import expect
 
 from salama.people.models import Area, Facility, Person
 from salama.safety import services
-from tests.conftest import log_in
+from tests.conftest import log_in, screenshot
 from tests.safety.conftest import Team1
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.browser
 LIVE_WAIT = 15_000  # ms: the board polls every 5 s
 
@@ -45,7 +44,7 @@ def _second_page(browser: Any, live_server: Any, problems: list[str], **options:
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_board_shows_a_field_checkin_without_reload(
-    page: Any, browser: Any, live_server: Any, live_world: Any, language: str
+    page: Any, browser: Any, live_server: Any, live_world: Any, language: str, tmp_path: Path
 ) -> None:
     team = _team(live_world)
     log_in(page, "coordinator")
@@ -79,9 +78,8 @@ def test_board_shows_a_field_checkin_without_reload(
     assert page.evaluate("window.__marker") == 2
     assert Person.objects.get(pk=team.staff.pk).state == "SAFE"
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1200, "height": 900})
-    page.screenshot(path=str(DOCS / f"board-{language}.png"), full_page=True)
+    screenshot(page, f"board-{language}.png", tmp_path, full_page=True)
     staff.context.close()
     assert not problems, problems
 

@@ -1,19 +1,21 @@
 """Log in and out in both languages in real Chromium; any CSP violation or console error fails
-(the `page` fixture). Also refreshes the login screenshots in docs/."""
+(the `page` fixture). Under `make screenshots`, also refreshes the login
+screenshots in docs/."""
 
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import log_in
+from tests.conftest import log_in, screenshot
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_login_and_logout_in_both_languages(page: Any, live_world: Any, language: str) -> None:
+def test_login_and_logout_in_both_languages(
+    page: Any, live_world: Any, language: str, tmp_path: Path
+) -> None:
     page.goto("/accounts/login/")
     if language == "ar":
         page.click("button[name=language][value=ar]")
@@ -22,9 +24,8 @@ def test_login_and_logout_in_both_languages(page: Any, live_world: Any, language
     else:
         assert page.locator("html").get_attribute("dir") == "ltr"
         assert page.locator("h1").inner_text() == "Log in"
-    DOCS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 900, "height": 560})
-    page.screenshot(path=str(DOCS / f"login-{language}.png"))
+    screenshot(page, f"login-{language}.png", tmp_path)
 
     log_in(page, "coordinator")
     assert page.url.endswith("/") or "/safety/" in page.url

@@ -26,6 +26,7 @@ LAYERS = [
 ]
 TOP = len(LAYERS)
 
+
 def floor(module: str) -> int:
     parts = module.split(".")
     if parts[0] != "salama" or len(parts) < 2:

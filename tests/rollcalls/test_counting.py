@@ -246,3 +246,14 @@ def test_help_and_injury_answer_a_roll_call_of_other_options_too(roster: Roster)
         assert _option_counts(roll_call) == {2: 1, 3: 1, 4: 1, 5: 0}
         assert selectors.summary(roll_call)["counts"]["heard"] == 3
         assert Alert.objects.filter(person=roster.k1).count() == 1
+
+
+def test_the_words_of_a_help_digit_answer_are_kept(roster: Roster) -> None:
+    org, k1 = roster.org, roster.k1
+    with time_machine.travel(START, tick=False) as traveller:
+        roll_call = _open(org, [k1])
+        _drain(traveller)
+        traveller.shift(timedelta(minutes=3))
+        _text(org, "k1", "2 trapped under the stairs", "k1n")
+        assert _row(roll_call, k1).option == 2
+        assert "stairs" in str(CheckIn.objects.get(person=k1).note)

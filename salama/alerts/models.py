@@ -30,6 +30,8 @@ class AlertKind(models.TextChoices):
     POSSIBLE_OUTAGE = "possible_outage", _("Possible outage")
     GATEWAY_WARNING = "gateway_warning", _("Gateway warning")
     REVEAL_WATCH = "reveal_watch", _("Many reveals by one user")
+    DURESS_CHANGED = "duress_changed", _("Duress word changed")
+    CODE_LOCKED = "code_locked", _("Personal code tried too often")
 
 
 LIFE_SAFETY_KINDS = frozenset(

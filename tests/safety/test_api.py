@@ -147,6 +147,7 @@ def test_reveal_needs_a_session_and_is_audited(world: Any, team: Any, clients: A
     assert answer.json()["revealed"] == {"real_name": "Fictional Name"}
     assert AuditEvent.objects.filter(action="reveal").count() == 1
     assert post(clients["lead"], url, body).status_code == 403
+    assert post(clients["coordinator"], url, {"field": "contact:²"}).status_code == 422
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ signed in with a session (so with its CSRF token) and a recent second factor, ne
 token. A reveal is never a GET: a link or an image on another site must not trigger one."""
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.security import SessionAuth
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.factors import has_recent_second_factor, requires_second_factor
@@ -99,7 +101,19 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
     }
 
 
-@router.post("/persons/{person_id}/reveal", response=PersonDetailOut)
+class RevealSession(SessionAuth):
+    """A reveal's authentication: a signed-in session only (with its CSRF token; never an API
+    token), and the role refused before the body is parsed, so a denied role gets 403."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        membership = getattr(request, "membership", None)
+        if user and (membership is None or membership.role not in COORDINATING):
+            raise HttpError(403, _("Your role does not allow this."))
+        return user
+
+
+@router.post("/persons/{person_id}/reveal", response=PersonDetailOut, auth=RevealSession())
 @api_roles(*COORDINATING)
 def reveal_person(request: HttpRequest, person_id: int, payload: RevealIn) -> dict[str, object]:
     """One field of one person ("real_name", "specialty", "exact_location", "contact:<id>")."""

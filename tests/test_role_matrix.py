@@ -209,3 +209,25 @@ def test_deployment_admin_as_every_persona(
             else:
                 check(response, "denied", f"{url} as {persona}")
         assert root.get(url).status_code == (200 if enabled else 404), f"{url} as superuser"
+
+
+# Pages whose roles are a security decision (S3 items 1 and 6): the walk above checks that each
+# page keeps to the roles it declares; these pin the declaration itself, so widening it fails.
+PINNED_ROLES = {
+    "rollcalls:duress_form": {"org_admin", "coordinator"},  # a change disarms a duress word
+    "safety:relayed": {"org_admin", "coordinator"},  # check-ins for anyone, INJURED included
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED_ROLES))
+def test_sensitive_page_is_for_its_agreed_roles_only(
+    name: str, world: Any, clients: dict[str, Any], anon: Any
+) -> None:
+    pattern = dict(url_patterns())[name]
+    assert set(pattern.callback.salama_roles) == PINNED_ROLES[name]
+    url = reverse(name, kwargs=fill(pattern_params(pattern), world))
+    for persona in PERSONAS:
+        outcome = expected(tuple(PINNED_ROLES[name]), persona, bool(pattern_params(pattern)))
+        for method in ("get", "post"):
+            response = getattr(client(persona, clients, anon), method)(url, {})
+            check(response, outcome, f"{method.upper()} {name} as {persona}")

@@ -31,6 +31,8 @@ class AlertKind(models.TextChoices):
     GATEWAY_WARNING = "gateway_warning", _("Gateway warning")
     REVEAL_WATCH = "reveal_watch", _("Many reveals by one user")
     FACILITY = "facility", _("Facility status")  # FA1
+    DURESS_CHANGED = "duress_changed", _("Duress word changed")
+    CODE_LOCKED = "code_locked", _("Personal code tried too often")
 
 
 LIFE_SAFETY_KINDS = frozenset(

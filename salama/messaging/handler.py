@@ -233,8 +233,8 @@ def _unknown(
     inbound.state = InboundState.UNMATCHED
     outcome = Outcome("unknown", reason="unknown_number")
     if parsed.kind == "new" and parsed.codenames and parsed.personal_code:
-        person = services.check_personal_code(
-            org=org, codename=parsed.codenames[0], code=parsed.personal_code
+        person = services.try_personal_code(  # counts and locks tries before comparing
+            inbound=inbound, codename=parsed.codenames[0], code=parsed.personal_code
         )
         if person is not None:
             point = services.attach_sender(inbound=inbound, person=person, by=None, how="code")

@@ -314,6 +314,26 @@ class PersonalCode(OrgScoped):
         return f"personal code of {self.person_id}"
 
 
+class CodeTries(OrgScoped):
+    """Failed ``NEW <codename> <code>`` tries against one person's code ("person:<id>") or from
+    one sending number ("number:<keyed hash>"): past a few, the key is locked for a while
+    (salama.messaging.services.try_personal_code). A success or a new code forgets them."""
+
+    key = models.CharField(max_length=100)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(default=clock.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    alert_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "key"], name="code_tries_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"code tries#{self.pk}"
+
+
 class AskedBack(OrgScoped):
     """We asked this number to say it again: a second unclear text goes to a coordinator."""
 

@@ -485,8 +485,11 @@ def _worded(
     head = meaningful[0] if meaningful else None
     if head is not None and _is(head, Intent.NEW):
         rest = meaningful[1:]
-        code = rest[1].text.lower() if len(rest) == 2 else ""
-        if rest and rest[0].kind == "codename" and _PERSONAL_CODE.fullmatch(code):
+        # The code: every word after the codename (one to three, fillers included).
+        after = items[items.index(rest[0]) + 1 :] if rest else []
+        words = [w for i in after for w in i.text.lower().split()]
+        code = "".join(words) if all(_PERSONAL_CODE.fullmatch(w) for w in words) else ""
+        if rest and rest[0].kind == "codename" and code and len(words) <= 3:
             return Parsed("new", codenames=(rest[0].text,), personal_code=code)
         return Parsed("ask_back", reason="unknown_word")
     if head and _is(head, Intent.ACK) and len(meaningful) == 2 and meaningful[1].kind == "number":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,17 +17,27 @@ from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock, keyring
 from salama.lib.textnorm import normalize
+from salama.messaging.keywords import vocabulary_for
 from salama.messaging.models import (
+    CodeTries,
     Gateway,
     GatewayKind,
     InboundMessage,
     InboundState,
     PersonalCode,
+    Priority,
 )
+from salama.messaging.parser import parse
+from salama.messaging.vocabulary import Intent
 from salama.people.models import Area, ContactKind, ContactPoint, ContactState, Person
 from salama.people.services import add_contact_point, update_person
 
-PERSONAL_CODE_LENGTH = (4, 12)
+PERSONAL_CODE_DIGITS = (6, 12)  # a code of digits only
+PERSONAL_CODE_WORDS = (2, 3)  # or words, each of WORD_LENGTH Latin letters or digits
+PERSONAL_CODE_WORD_LENGTH = (3, 12)
+CODE_FREE_TRIES = 5  # failed NEW tries per person, and per sending number, before a lock
+CODE_LOCK = timedelta(hours=1)  # how long a lock refuses every try, right or wrong
+CODE_FORGET = timedelta(hours=24)  # failures are forgotten after this long without one
 
 
 @transaction.atomic
@@ -52,27 +63,54 @@ def move_person(*, person: Person, area: Area, via: str, by: Membership | None =
 
 def _code_hash(org_id: int, person: Person, code: str) -> str:
     # Bound to the person, so one code hash says nothing about another person's code.
-    return keyring.lookup_hash(org_id, f"personal-code:{person.pk}:{normalize(code)}")
+    # The words of a code are hashed together: "olive garden" as typed or as a text carries it.
+    joined = normalize(code).replace(" ", "")
+    return keyring.lookup_hash(org_id, f"personal-code:{person.pk}:{joined}")
+
+
+def _is_code_shape(code: str) -> bool:
+    words = code.split()
+    if len(words) == 1:
+        low, high = PERSONAL_CODE_DIGITS
+        return code.isascii() and code.isdigit() and low <= len(code) <= high
+    low, high = PERSONAL_CODE_WORD_LENGTH
+    return PERSONAL_CODE_WORDS[0] <= len(words) <= PERSONAL_CODE_WORDS[1] and all(
+        w.isascii() and w.isalnum() and low <= len(w) <= high for w in words
+    )
+
+
+def _travels_by_text(org: Organisation, code: str) -> bool:
+    """Whether ``NEW <codename> <code>`` reads back as this code (no status or help word in it)."""
+    vocabulary = vocabulary_for(org)
+    word = next((w for w, i in vocabulary.words.items() if i == Intent.NEW), None)
+    if word is None:
+        return True  # the organisation turned NEW off: nothing to check against
+    parsed = parse(f"{word} k1 {code}", vocabulary=vocabulary)
+    return parsed.kind == "new" and parsed.personal_code == code.replace(" ", "")
 
 
 @transaction.atomic
 def set_personal_code(
     *, person: Person, code: str, by: Membership | None = None, request: HttpRequest | None = None
 ) -> PersonalCode:
-    """Set the short code the person gives with ``NEW <codename> <code>`` from a new number.
-    Kept only as a keyed hash."""
-    code = normalize(code).replace(" ", "")
-    low, high = PERSONAL_CODE_LENGTH
-    if not (low <= len(code) <= high) or not code.isascii() or not code.isalnum():
+    """Set the code the person gives with ``NEW <codename> <code>`` from a new number: six to
+    twelve digits, or two or three words. Kept only as a keyed hash; a new code lifts a lock
+    of the person's code."""
+    code = " ".join(normalize(code).split())
+    if not _is_code_shape(code):
         raise ValidationError(
-            _("A personal code has %(low)d to %(high)d Latin letters or digits."),
-            params={"low": low, "high": high},
-        )
+            _("A personal code is six to twelve digits, or two or three words of three to "
+              "twelve Latin letters or digits."),
+        )  # fmt: skip
+    if not _travels_by_text(person.org, code):
+        raise ValidationError(_("A personal code cannot hold a status or help word."))
+    code = code.replace(" ", "")
     row, _created = PersonalCode.objects.for_org(person.org_id).update_or_create(
         person=person,
         defaults={"org_id": person.org_id, "code_hash": _code_hash(person.org_id, person, code),
                   "created_at": clock.now()},
     )  # fmt: skip
+    CodeTries.objects.for_org(person.org_id).filter(key=f"person:{person.pk}").delete()
     audit.record(
         "person.personal_code",
         org_id=person.org_id,
@@ -84,7 +122,8 @@ def set_personal_code(
 
 
 def check_personal_code(*, org: Organisation, codename: str, code: str) -> Person | None:
-    """The active person with this codename whose personal code this is, else None."""
+    """The active person with this codename whose personal code this is, else None. Counts no
+    try: the text channel calls try_personal_code."""
     person = Person.objects.for_org(org).filter(codename__iexact=codename, is_active=True).first()
     if person is None:
         return None
@@ -93,6 +132,78 @@ def check_personal_code(*, org: Organisation, codename: str, code: str) -> Perso
         return None
     expected = _code_hash(org.pk, person, code)
     return person if secrets.compare_digest(stored.code_hash, expected) else None
+
+
+@transaction.atomic
+def try_personal_code(*, inbound: InboundMessage, codename: str, code: str) -> Person | None:
+    """``NEW <codename> <code>`` from an unknown number, against guessing. First the tries are
+    counted: per person (when the codename is one) and per sending number. While either is
+    locked the code is not even compared. A wrong code (or an unknown codename, or a person
+    with no code) is a failure of both; the CODE_FREE_TRIES-th locks each for CODE_LOCK, and
+    so does every later one until CODE_FORGET has passed without a failure. A lock raises one
+    routine alert to the coordinators (code_locked), audited with ids only. A right code
+    forgets both. The caller answers the same neutral text whatever happened."""
+    org = inbound.org
+    now = clock.now()
+    person = Person.objects.for_org(org).filter(codename__iexact=codename, is_active=True).first()
+    keys = [f"number:{inbound.sender_hash}"] + ([f"person:{person.pk}"] if person else [])
+    rows = [_tries(org, key, now) for key in keys]
+    if any(r.locked_until is not None and r.locked_until > now for r in rows):
+        return None
+    found = check_personal_code(org=org, codename=codename, code=code) if person else None
+    if found is not None:
+        CodeTries.objects.for_org(org).filter(pk__in=[r.pk for r in rows]).delete()
+        return found
+    alert_id: int | None = None
+    for row in rows:
+        if now - row.last_failure_at > CODE_FORGET:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= CODE_FREE_TRIES:
+            row.locked_until = now + CODE_LOCK
+            if alert_id is None and not _alert_is_open(org, row.alert_id):
+                alert_id = _code_locked_alert(org=org, person=person, inbound=inbound, row=row)
+            row.alert_id = alert_id or row.alert_id
+        row.save()
+    return None
+
+
+def _tries(org: Organisation, key: str, now: datetime) -> CodeTries:
+    row, _created = (
+        CodeTries.objects.for_org(org)
+        .select_for_update()
+        .get_or_create(org=org, key=key, defaults={"last_failure_at": now})
+    )
+    return row
+
+
+def _alert_is_open(org: Organisation, alert_id: int | None) -> bool:
+    from salama.alerts.models import Alert, AlertState
+
+    if alert_id is None:
+        return False
+    return Alert.objects.for_org(org).filter(pk=alert_id).exclude(state=AlertState.CLOSED).exists()
+
+
+def _code_locked_alert(
+    *, org: Organisation, person: Person | None, inbound: InboundMessage, row: CodeTries
+) -> int:
+    from salama.alerts.models import AlertKind
+    from salama.alerts.routing import coordinators_now
+    from salama.alerts.services import new_alert, notify
+
+    alert = new_alert(org=org, kind=AlertKind.CODE_LOCKED, person=person)
+    recipients = coordinators_now(org, clock.now())
+    notify(alert, recipients, step=0, template="code_locked", priority=Priority.NORMAL)
+    audit.record(
+        "personal_code.locked",
+        org_id=org.pk,
+        obj=alert,
+        detail={"person": person.pk if person else None, "inbound": inbound.pk,
+                "by": row.key.split(":", 1)[0], "failures": row.failures},
+    )  # fmt: skip
+    return alert.pk
 
 
 # --- The unmatched list -----------------------------------------------------------------------

@@ -364,3 +364,14 @@ def reset_wording(
                 request=request,
                 detail={"key": key, "language": language},
             )
+
+
+define(
+    TextSpec(
+        "code_locked",
+        _("Alert {alert}: a code was tried too often. See the duty page."),
+        ("alert",),
+        _("To the coordinators when a personal code, or one number, has too many failed tries."),
+        {"alert": "9999"},
+    )
+)

@@ -1,8 +1,10 @@
 """The roster over JSON: codenames and structure only, never a real name or a number, except
-`GET /persons/{person_id}?reveal=true` (one field, one audit row), for coordinators and org
-admins signed in with a session and a recent second factor, never with an API token."""
+`POST /persons/{person_id}/reveal` (one field, one audit row), for coordinators and org admins
+signed in with a session (so with its CSRF token) and a recent second factor, never with an API
+token. A reveal is never a GET: a link or an image on another site must not trigger one."""
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -10,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.security import SessionAuth
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.factors import has_recent_second_factor, requires_second_factor
@@ -45,8 +48,7 @@ class PersonDetailOut(PersonOut):
     revealed: dict[str, str] | None = None
 
 
-class RevealQuery(Schema):
-    reveal: bool = False
+class RevealIn(Schema):
     field: str = "real_name"
 
 
@@ -87,15 +89,8 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> list[di
 
 @router.get("/persons/{person_id}", response=PersonDetailOut)
 @api_roles(*COORDINATING)
-def get_person(
-    request: HttpRequest, person_id: int, query: Query[RevealQuery]
-) -> dict[str, object]:
-    person = get_object_or_404(
-        Person.objects.for_org(request.org).select_related("team", "area"),  # type: ignore[attr-defined]
-        pk=person_id,
-    )
-    if query.reveal:
-        return _reveal(request, person, query.field)
+def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
+    person = _person(request, person_id)
     points = person.contact_points.defer("value", "label")
     return {
         **_out(person),
@@ -104,6 +99,32 @@ def get_person(
         "shared_contact_points": points.filter(is_shared=True).count(),
         "has_real_name": bool(person.real_name),
     }
+
+
+class RevealSession(SessionAuth):
+    """A reveal's authentication: a signed-in session only (with its CSRF token; never an API
+    token), and the role refused before the body is parsed, so a denied role gets 403."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        membership = getattr(request, "membership", None)
+        if user and (membership is None or membership.role not in COORDINATING):
+            raise HttpError(403, _("Your role does not allow this."))
+        return user
+
+
+@router.post("/persons/{person_id}/reveal", response=PersonDetailOut, auth=RevealSession())
+@api_roles(*COORDINATING)
+def reveal_person(request: HttpRequest, person_id: int, payload: RevealIn) -> dict[str, object]:
+    """One field of one person ("real_name", "specialty", "exact_location", "contact:<id>")."""
+    return _reveal(request, _person(request, person_id), payload.field)
+
+
+def _person(request: HttpRequest, person_id: int) -> Person:
+    return get_object_or_404(
+        Person.objects.for_org(request.org).select_related("team", "area"),  # type: ignore[attr-defined]
+        pk=person_id,
+    )
 
 
 def _reveal(request: HttpRequest, person: Person, field: str) -> dict[str, object]:

@@ -266,6 +266,7 @@ class PersonalCodeForm(forms.Form):
 
     code = forms.CharField(
         label=_("New personal code"),
+        help_text=_("Six to twelve digits, or two or three words with no status or help word."),
         max_length=40,
         strip=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "dir": "ltr"}),

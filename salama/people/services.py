@@ -408,7 +408,7 @@ def reveal(*, person: Person, field: str, request: HttpRequest) -> str:
     detail: dict[str, Any] = {"field": field}
     if field in REVEALABLE:
         value = str(getattr(person, field) or "")
-    elif field.startswith("contact:") and field[8:].isdigit():
+    elif field.startswith("contact:") and field[8:].isascii() and field[8:].isdigit():
         point = person.contact_points.filter(pk=int(field[8:])).first()
         if point is None:
             raise ValidationError(_("This person has no such contact point."), code="field")

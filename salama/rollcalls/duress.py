@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from salama.accounts import audit
+from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
 from salama.alerts.models import Alert, AlertKind
-from salama.lib import keyring
+from salama.lib import clock, keyring
 from salama.lib.textnorm import tokens
 from salama.messaging.keywords import vocabulary_for
 from salama.messaging.models import InboundMessage, Priority
@@ -60,7 +62,12 @@ def agree_duress(
     by: Membership | None = None,
     request: HttpRequest | None = None,
 ) -> DuressForm:
-    """Store a person's duress word (as a keyed hash) and response plan (encrypted)."""
+    """Store a person's duress word (as a keyed hash) and response plan (encrypted), agreed now.
+    Only a coordinator or org admin (`by`; None for the demo and tests) sets one: replacing a
+    word disarms the one the person agreed, so a change is audited as "duress.change" and
+    told to the other coordinators (a routine alert)."""
+    if by is not None and by.role not in COORDINATING:
+        raise PermissionDenied
     toks = tokens(word)
     if len(toks) != 1:
         raise RollCallError(_("The duress word must be one ordinary word."))
@@ -73,17 +80,43 @@ def agree_duress(
             raise RollCallError(
                 _("This person used this word in a recent check-in: choose another.")
             )
-    form, _created = DuressForm.objects.update_or_create(
+    form, created = DuressForm.objects.update_or_create(
         person=person,
         defaults={
             "org": person.org,
             "word_hash": _hash(person.org_id, normalised),
             "plan": plan.strip(),
             "agreed_by": by,
+            "agreed_at": clock.now(),
         },
     )
-    audit.record("duress.agree", org_id=person.org_id, obj=form, request=request)
+    audit.record(
+        "duress.agree" if created else "duress.change",
+        org_id=person.org_id,
+        actor_id=by.user_id if by else None,
+        obj=form,
+        request=request,
+        detail={"person": person.pk},
+    )
+    if not created:
+        _tell_other_coordinators(person=person, by=by)
     return form
+
+
+def _tell_other_coordinators(*, person: Person, by: Membership | None) -> Alert:
+    """A routine alert (the person's codename on the duty page, only the alert's number on the
+    wire) to every coordinator and org admin but the one who made the change."""
+    from salama.alerts.routing import for_membership
+    from salama.alerts.services import new_alert, notify
+
+    alert = new_alert(org=person.org, kind=AlertKind.DURESS_CHANGED, person=person)
+    others = Membership.objects.for_org(person.org_id).filter(is_active=True, role__in=COORDINATING)
+    if by is not None:
+        others = others.exclude(pk=by.pk)
+    recipients = [r for m in others.order_by("pk") if (r := for_membership(m)) is not None]
+    notify(alert, recipients, step=0, template="duress_changed", priority=Priority.NORMAL)
+    audit.record("alert.raise", org_id=person.org_id, obj=alert, detail={"kind": alert.kind})
+    return alert
 
 
 def is_duress(person: Person, text: str) -> bool:

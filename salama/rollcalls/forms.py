@@ -81,7 +81,12 @@ class AnswerForm(forms.Form):
 
 
 class DuressFormForm(forms.Form):
-    word = forms.CharField(label=_("Duress word (never shown again)"), max_length=40)
+    # Never rendered back, not even after a mistake: the page must not show a duress word.
+    word = forms.CharField(
+        label=_("Duress word (never shown again)"),
+        max_length=40,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
     plan = forms.CharField(
         label=_("Response plan"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )

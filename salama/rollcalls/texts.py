@@ -68,3 +68,12 @@ define(
         {"alert": "9999"},
     )
 )
+define(
+    TextSpec(
+        "duress_changed",
+        _("Alert {alert}: a safety setting was changed. See the duty page."),
+        ("alert",),
+        _("To the other coordinators when a coordinator changes a person's duress word."),
+        {"alert": "9999"},
+    )
+)

@@ -12,7 +12,14 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salama.accounts.access import ALL_ROLES, COORDINATING, ORG_ADMIN_ONLY, public, roles
+from salama.accounts.access import (
+    ALL_ROLES,
+    COORDINATING,
+    ORG_ADMIN_ONLY,
+    public,
+    require_recent_second_factor,
+    roles,
+)
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
 from salama.messaging import texts
@@ -27,8 +34,6 @@ from salama.rollcalls.forms import (
     SettingsForm,
 )
 from salama.rollcalls.models import DuressForm, RollCall, RollCallRecipient
-
-ENROLLING = (*COORDINATING, "field_lead")
 
 
 def _org(request: HttpRequest) -> Organisation:
@@ -199,11 +204,20 @@ def answer(request: HttpRequest) -> HttpResponse:
     return render(request, "rollcalls/answer.html", {"recipient": recipient, "form": form})
 
 
-@roles(*ENROLLING)
+@roles(*COORDINATING)
+@require_recent_second_factor
 def duress_form(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Set or change a person's duress word: coordinators only, with a recent second factor
+    (a change disarms the word the person agreed). Says whether one is agreed and since when,
+    never the word."""
     org = _org(request)
     person = get_object_or_404(Person.objects.for_org(org), pk=person_id)
-    exists = DuressForm.objects.for_org(org).filter(person=person).exists()
+    agreed_at = (
+        DuressForm.objects.for_org(org)
+        .filter(person=person)
+        .values_list("agreed_at", flat=True)
+        .first()
+    )
     form = DuressFormForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -220,7 +234,7 @@ def duress_form(request: HttpRequest, person_id: int) -> HttpResponse:
             messages.success(request, _("The duress form is agreed. It will not be shown again."))
             return redirect("rollcalls:duress_form", person_id=person.pk)
     return render(
-        request, "rollcalls/duress.html", {"person": person, "form": form, "exists": exists}
+        request, "rollcalls/duress.html", {"person": person, "form": form, "agreed_at": agreed_at}
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Field, QuerySet
 from django.db.models.functions import Upper
@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from salama.accounts import audit
+from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
 from salama.lib.fields import encrypted_fields
@@ -697,9 +698,12 @@ def record_relayed(
     recorded_by: Membership | None,
     note: str = "",
 ) -> list[CheckIn]:
-    """News relayed to a coordinator or lead (a call, a voice note, a third party) about one or
+    """News relayed to a coordinator (a call, a voice note, a third party) about one or
     more persons. Basis relayed: it updates the reported state but not heard-from. The time
-    heard is the device time of the rules (a relay of old news does not look fresh)."""
+    heard is the device time of the rules (a relay of old news does not look fresh). Only a
+    coordinator or org admin relays (a lead records proxy check-ins for their own team)."""
+    if recorded_by is not None and recorded_by.role not in COORDINATING:
+        raise PermissionDenied
     wanted = _codes(codenames)
     if not wanted:
         raise EntryError(_("Name at least one codename."))

@@ -31,7 +31,8 @@ from salama.safety.forms import (
 from salama.safety.models import Channel, Event, Heightened
 
 FIELD_ROLES = (Role.STAFF, Role.FIELD_LEAD, Role.COORDINATOR, Role.ORG_ADMIN, Role.LIAISON)
-RELAY_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN, Role.FIELD_LEAD)
+# Relayed news about anyone: coordinators only (leads use the proxy page for their own team).
+RELAY_ROLES = COORDINATING
 
 
 def org_of(request: HttpRequest) -> Organisation:

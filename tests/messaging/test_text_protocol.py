@@ -234,7 +234,7 @@ def test_attach_replays_at_the_original_time_as_provisional(roster: Roster, worl
 
 def test_new_with_the_personal_code_attaches_the_number(roster: Roster) -> None:
     wrong = text(roster, NUMBERS["unknown"], "NEW K2 wrong1")
-    right = text(roster, "+963944100098", "NEW K2 tulip7")
+    right = text(roster, "+963944100098", "NEW K2 731946")
     assert wrong["action"] == "unknown" and right["action"] == "new_number"
     assert wrong["reply"] == right["reply"]  # nothing on the wire says which one worked
     after = text(roster, "+963944100098", "safe")

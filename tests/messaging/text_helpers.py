@@ -28,6 +28,7 @@ NUMBERS = {
     "coordinator": "+963944100010",
     "unknown": "+963944100099",
 }
+K2_CODE = "731946"  # K2's personal code, for NEW K2 <code>
 
 
 @dataclass
@@ -68,7 +69,7 @@ def make_roster(world: Any) -> Roster:
             org=org, kind="sms", value=NUMBERS["coordinator"], membership=coordinator
         ),
     }
-    set_personal_code(person=k2, code="tulip7")
+    set_personal_code(person=k2, code=K2_CODE)
     return roster
 
 

@@ -11,8 +11,8 @@ from salama.accounts.models import AuditEvent
 from salama.messaging.models import PersonalCode
 from salama.messaging.services import check_personal_code, set_personal_code
 
-CODE = "Jasmine42"
-OTHER = "Olive7788"
+CODE = "Jasmine harbour"
+OTHER = "olive garden"
 
 
 def _url(person: Any) -> str:
@@ -67,9 +67,11 @@ def test_coordinator_sets_then_replaces_a_code_never_shown_back(
 @pytest.mark.parametrize(
     ("code", "again", "english", "arabic"),
     [
-        ("abc", "abc", "A personal code has 4 to 12 Latin letters or digits.", "الرمز الشخصي من"),
-        ("سلام1234", "سلام1234", "Latin letters or digits", "الحروف اللاتينية"),
-        ("Jasmine42", "Jasmine43", "The two codes differ.", "الرمزان مختلفان."),
+        ("abc", "abc", "A personal code is six to twelve digits, or two", "الرمز الشخصي من"),
+        ("Jasmine42", "Jasmine42", "six to twelve digits, or two or three words", "ستة إلى"),
+        ("سلام 1234", "سلام 1234", "Latin letters or digits", "الحروف اللاتينية"),
+        ("help river", "help river", "cannot hold a status or help word", "كلمة حالة"),
+        ("Jasmine harbour", "Jasmine harbor", "The two codes differ.", "الرمزان مختلفان."),
         ("", "", "This field is required.", "هذا الحقل مطلوب"),
     ],
 )

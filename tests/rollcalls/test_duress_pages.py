@@ -10,14 +10,19 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
-from salama.accounts.models import Membership
+from salama.accounts import factors
+from salama.accounts.models import AuditEvent, Membership
 from salama.alerts.models import Alert, AlertKind
 from salama.lib import clock
 from salama.messaging.inbound import receive
 from salama.messaging.models import Message
+from salama.people.services import add_contact_point
 from salama.rollcalls import duress, links, services
-from salama.rollcalls.models import RollCallRecipient, Timing
+from salama.rollcalls.models import DuressForm, RollCallRecipient, Timing
+from tests.conftest import client_for
 from tests.messaging.text_helpers import NUMBERS, Roster, make_roster
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +130,69 @@ def test_links_are_off_unless_the_organisation_turns_them_on(roster: Roster) -> 
 def test_nav_links_to_roll_calls_for_coordinators(clients: Any) -> None:
     assert 'id="nav-rollcalls"' in clients["coordinator"].get("/rollcalls/").content.decode()
     assert 'id="nav-rollcalls"' not in clients["staff"].get("/rollcalls/answer").content.decode()
+
+
+def _duress_url(person: Any) -> str:
+    return f"/rollcalls/duress/{person.pk}"
+
+
+@pytest.mark.parametrize("name", ["lead", "staff", "liaison", "observer"])
+def test_only_coordinators_may_set_or_change_a_duress_word(
+    roster: Roster, clients: Any, name: str
+) -> None:
+    # S3 item 1: a field lead of another team overwrote K1's word and silently disarmed it.
+    with time_machine.travel(START, tick=False):
+        duress.agree_duress(person=roster.k1, word="tamam", plan="Call the lawyer")
+    assert clients[name].get(_duress_url(roster.k1)).status_code == 403
+    response = clients[name].post(_duress_url(roster.k1), {"word": "mnih", "plan": "x"})
+    assert response.status_code == 403
+    form = DuressForm.objects.get(person=roster.k1)
+    assert form.agreed_at == START and str(form.plan) == "Call the lawyer"
+    assert duress.is_duress(roster.k1, "tamam") and not duress.is_duress(roster.k1, "mnih")
+    lead = Membership.objects.get(user__username="lead", org=roster.org)
+    with pytest.raises(PermissionDenied):  # the service refuses too, whoever calls it
+        duress.agree_duress(person=roster.k1, word="mnih", plan="x", by=lead)
+    assert duress.is_duress(roster.k1, "tamam")
+
+
+def test_changing_a_duress_word_needs_a_recent_second_factor(roster: Roster, clients: Any) -> None:
+    duress.agree_duress(person=roster.k1, word="tamam", plan="Call the lawyer")
+    client = clients["coordinator"]
+    session = client.session
+    session[factors.VERIFIED_AT] = session[factors.VERIFIED_AT] - 3600
+    session.save()
+    response = client.post(_duress_url(roster.k1), {"word": "mnih", "plan": "x"})
+    assert response.status_code == 302
+    assert reverse("accounts:second_factor") in response["Location"]
+    assert duress.is_duress(roster.k1, "tamam") and not duress.is_duress(roster.k1, "mnih")
+
+
+def test_a_change_is_dated_audited_told_to_the_other_coordinators_and_never_shown(
+    roster: Roster, world: Any, clients: Any
+) -> None:
+    org = roster.org
+    other = Membership.objects.get(user=world.users["coordinator2"], org=org)
+    other_phone = add_contact_point(org=org, kind="sms", value="+963944100011", membership=other)
+    with time_machine.travel(START, tick=False):
+        duress.agree_duress(person=roster.k1, word="tamam", plan="Call the lawyer")
+    later = START + timedelta(days=3)
+    with time_machine.travel(later, tick=False):
+        client = client_for(world.users["coordinator"])
+        refused = client.post(_duress_url(roster.k1), {"word": "shelling", "plan": "x"})
+        assert refused.status_code == 200 and "shelling" not in refused.content.decode()
+        response = client.post(_duress_url(roster.k1), {"word": "mnih", "plan": "Call Z"})
+        assert response.status_code == 302
+        page = client.get(_duress_url(roster.k1)).content.decode()
+    assert "mnih" not in page and "tamam" not in page
+    form = DuressForm.objects.get(person=roster.k1)
+    me = Membership.objects.get(user=world.users["coordinator"], org=org)
+    assert form.agreed_at == later and form.agreed_by == me
+    assert duress.is_duress(roster.k1, "mnih") and not duress.is_duress(roster.k1, "tamam")
+    event = AuditEvent.objects.filter(action="duress.change").get()
+    assert event.actor_id == me.user_id and event.object_id == str(form.pk)
+    assert "mnih" not in str(event.detail) and "Call Z" not in str(event.detail)
+    alert = Alert.objects.get(kind=AlertKind.DURESS_CHANGED)
+    assert alert.person_id == roster.k1.pk and not alert.is_life_safety
+    told = Message.objects.filter(template="duress_changed")
+    assert [m.contact_point_id for m in told] == [other_phone.pk]  # not the one who changed it
+    assert "mnih" not in str(told.get().body) and "K1" not in str(told.get().body)

@@ -138,14 +138,38 @@ def test_reveal_needs_a_session_and_is_audited(world: Any, team: Any, clients: A
     person.real_name = "Fictional Name"
     person.save()
     token = create_token(user=world.users["coordinator"], org=world.org, name="laptop")
-    url = f"/api/persons/{person.pk}?reveal=true&field=real_name"
-    assert Client().get(url, **bearer(token)).status_code == 401
+    url = f"/api/persons/{person.pk}/reveal"
+    body = {"field": "real_name"}
+    assert post(Client(), url, body, **bearer(token)).status_code == 401
     assert clients["coordinator"].get(f"/api/persons/{person.pk}").json()["revealed"] is None
     assert AuditEvent.objects.filter(action="reveal").count() == 0
-    answer = clients["coordinator"].get(url)
+    answer = post(clients["coordinator"], url, body)
     assert answer.json()["revealed"] == {"real_name": "Fictional Name"}
     assert AuditEvent.objects.filter(action="reveal").count() == 1
-    assert clients["lead"].get(url).status_code == 403
+    assert post(clients["lead"], url, body).status_code == 403
+    assert post(clients["coordinator"], url, {"field": "contact:²"}).status_code == 422
+
+
+@pytest.mark.django_db
+def test_reveal_is_never_a_get_and_a_cross_site_post_is_refused(
+    world: Any, team: Any, clients: Any
+) -> None:
+    # S3 item 10: a link from another site (a GET with the session cookie) revealed a name.
+    person = team.k12
+    person.real_name = "Fictional Name"
+    person.save()
+    url = f"/api/persons/{person.pk}"
+    answer = clients["coordinator"].get(f"{url}?reveal=true&field=real_name")
+    assert "Fictional Name" not in answer.content.decode()
+    assert clients["coordinator"].get(f"{url}/reveal?field=real_name").status_code in (404, 405)
+    assert AuditEvent.objects.filter(action="reveal").count() == 0
+    # A form posted from another site carries the cookie but no CSRF token.
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = clients["coordinator"].cookies
+    refused = post(browser, f"{url}/reveal", {"field": "real_name"})
+    assert refused.status_code in (401, 403)
+    assert "Fictional Name" not in refused.content.decode()
+    assert AuditEvent.objects.filter(action="reveal").count() == 0
 
 
 @pytest.mark.postgres

@@ -4,10 +4,12 @@ events, the board and its cheap 'unchanged' answer, tokens."""
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
-from salama.accounts.models import ApiToken, AuditEvent
+from salama.accounts.models import ApiToken, AuditEvent, Membership
 from salama.people.models import Person
 from salama.safety.models import CheckIn, Event
+from salama.safety.services import record_relayed_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +138,19 @@ def test_api_token_created_shown_once_and_revoked(clients: Any, world: Any) -> N
     assert ApiToken.objects.get().revoked_at is None
     clients["staff"].post("/safety/tokens/revoke/", {"token": row.pk})
     assert ApiToken.objects.get().revoked_at is not None
+
+
+def test_relayed_entry_is_for_coordinators_only(clients: Any, team: Any) -> None:
+    # S3 item 6: a lead of one team could record INJURED for anyone in the organisation.
+    assert clients["lead"].get("/safety/relayed/").status_code == 403
+    response = clients["lead"].post("/safety/relayed/", {"text": "S1 injured, call"})
+    assert response.status_code == 403
+    assert not CheckIn.objects.exists() and fresh(team.s1).state == ""
+    assert b'id="nav-relayed"' not in clients["lead"].get("/safety/proxy/").content
+    assert b'id="nav-proxy"' in clients["lead"].get("/safety/proxy/").content
+    lead = Membership.objects.get(user__username="lead", org=team.org)
+    with pytest.raises(PermissionDenied):  # the service refuses too, whatever calls it
+        record_relayed_lines(org=team.org, lines=["S1 injured, call"], recorded_by=lead)
+    assert not CheckIn.objects.exists()
+    clients["coordinator"].post("/safety/relayed/", {"text": "S1 injured, call"})
+    assert fresh(team.s1).state == "INJURED"

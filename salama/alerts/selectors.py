@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Organisation
@@ -82,11 +82,16 @@ def overdue_by_area(
     return sorted(groups.values(), key=lambda g: (-len(g.codenames), g.name))
 
 
-def open_outages(org: Organisation) -> list[Alert]:
+def open_outages(org: Organisation, now: datetime | None = None) -> list[Alert]:
+    """With `is_holding`: whether the area's silent still wait on it (once the hold is over
+    they are reminded and counted in digests again)."""
+    now = now or clock.now()
+    holding = OutageWindow.objects.filter(alert=OuterRef("pk"), until__gt=now)
     return list(
         Alert.objects.for_org(org)
         .filter(kind=AlertKind.POSSIBLE_OUTAGE)
         .exclude(state=AlertState.CLOSED)
+        .annotate(is_holding=Exists(holding))
         .select_related("area")
     )
 

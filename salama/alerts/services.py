@@ -8,6 +8,9 @@ The ladder of a life-safety alert (ALERT_ESCALATE_AFTER apart, until acknowledge
     step 1  the next coordinator on the rota;
     step 2+ every coordinator, repeated up to the organisation's `alert_repeats` times.
 
+A possible outage (salama.alerts.sweep) climbs the same ladder from step 1, with its own text;
+its step 0 is the sweep's announcement to the coordinator on duty and the leads.
+
 Every message is queued through the outbox in the transaction that causes it.
 """
 
@@ -403,9 +406,8 @@ def escalate_one(alert: Alert, now: datetime | None = None) -> bool:
     alert.escalation_step = step
     recipients = _step_recipients(alert, step, now)
     # The next on the rota may be missing: then this step already tells everyone.
-    notify(
-        alert, recipients, step=step, template="alert_life_safety", priority=Priority.LIFE_SAFETY
-    )
+    template = "outage" if alert.kind == AlertKind.POSSIBLE_OUTAGE else "alert_life_safety"
+    notify(alert, recipients, step=step, template=template, priority=Priority.LIFE_SAFETY)
     audit.record(
         "alert.escalate",
         org_id=alert.org_id,
@@ -416,12 +418,12 @@ def escalate_one(alert: Alert, now: datetime | None = None) -> bool:
 
 
 def escalate_alerts() -> bool:
-    """Worker job: every open life-safety alert whose next step is due takes it."""
+    """Worker job: every open alert whose next step is due takes it (a call for help, or a
+    possible outage)."""
     now = clock.now()
     due = list(
         Alert.objects.filter(
             state=AlertState.OPEN,
-            severity=Severity.LIFE_SAFETY,
             next_escalation_at__isnull=False,
             next_escalation_at__lte=now,
         )

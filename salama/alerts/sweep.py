@@ -7,12 +7,16 @@ Each pass (the worker job `sweep_overdue`):
 2. close escalations of people no longer overdue;
 3. per area: when a large share of the area (`outage_share`, 30%) went silent within one digest
    window, open ONE "possible outage" alert; that area's escalations then wait on it (no
-   reminders, no digests) until the outage window ends (`outage_hold_minutes`);
+   reminders, and they start no digest, though digests count them) until the outage window ends
+   (`outage_hold_minutes`), when they are chased again like any other. Unacknowledged, the
+   outage alert climbs the rota as a call for help does (salama.alerts.services.escalate_one);
 4. remind the silent person where the organisation allows it (never in heightened mode or a
-   high-risk area unless it opts in);
+   high-risk area unless it opts in), once they have been overdue for one digest window: the
+   window outage detection looks back over, so a network cut is seen before anyone is reminded;
 5. digests: each lead and the coordinator on duty get at most one routine text per window
-   (ALERT_DIGEST_WINDOW), counts only; an outage not yet announced to them takes that text's
-   place. The breakdown by area and codename is on the duty page and in e-mail.
+   (ALERT_DIGEST_WINDOW), counts only, counting everyone overdue they are told about; an outage
+   not yet announced to them takes that text's place (to a lead: one that holds their own
+   people). The breakdown by area and codename is on the duty page and in e-mail.
 """
 
 from dataclasses import dataclass
@@ -41,7 +45,7 @@ from salama.alerts.routing import (
     for_person,
     in_quiet_hours,
 )
-from salama.alerts.services import new_alert
+from salama.alerts.services import escalate_after, new_alert
 from salama.lib import clock
 from salama.messaging.models import Priority
 from salama.messaging.outbox import language_for, queue_message
@@ -113,13 +117,25 @@ def close_ended(now: datetime) -> int:
 
 
 def counted(org_id: int, now: datetime) -> QuerySet[Escalation]:
-    """Open escalations that leads and coordinators are told about: not waiting on an outage,
-    the person not under a decision, their silence not acknowledged."""
+    """Open escalations that leads and coordinators are told about (a digest counts them all,
+    those waiting on an outage too): the person not under a decision, their silence not
+    acknowledged."""
     return (
-        Escalation.objects.filter(org_id=org_id, closed_at=None, outage__isnull=True)
+        Escalation.objects.filter(org_id=org_id, closed_at=None)
         .filter(person__decision="", person__is_active=True)
         .exclude(person__silence_acks__expires_at__gt=now)
     )
+
+
+def not_held(now: datetime) -> Q:
+    """Not waiting on an outage still in force: when the hold ends, the silent are chased
+    (reminded, and in digests) again."""
+    return Q(outage__isnull=True) | Q(outage__until__lte=now)
+
+
+def chased(org_id: int, now: datetime) -> QuerySet[Escalation]:
+    """Counted escalations that reminders and new digests follow."""
+    return counted(org_id, now).filter(not_held(now))
 
 
 # --- 3: outage ----------------------------------------------------------------------------------
@@ -168,7 +184,12 @@ def _open_outage(org: Organisation, area_id: int, now: datetime, hold: timedelta
     Area.objects.select_for_update().filter(pk=area_id).first()  # one outage per area at a time
     if OutageWindow.objects.filter(org=org, area_id=area_id, until__gt=now).exists():
         return None
-    alert = new_alert(org=org, kind=AlertKind.POSSIBLE_OUTAGE, area_id=area_id)
+    alert = new_alert(
+        org=org,
+        kind=AlertKind.POSSIBLE_OUTAGE,
+        area_id=area_id,
+        next_escalation_at=now + escalate_after(),  # up the rota when nobody owns it
+    )
     OutageWindow.objects.create(
         org=org, area_id=area_id, alert=alert, opened_at=now, until=now + hold
     )
@@ -218,11 +239,12 @@ def _covers(mode: Heightened, person: Person) -> bool:
 
 
 def _claim_reminders(org: Organisation, now: datetime, limit: int = 500) -> list[int]:
-    """Mark up to `limit` counted escalations as reminded with one conditional UPDATE …
-    RETURNING: the ids this call claimed (of two sweeps at once, one reminds each)."""
-    pending = list(
-        counted(org.pk, now).filter(reminded_at=None).values_list("pk", flat=True)[:limit]
-    )
+    """Mark up to `limit` chased escalations, open for one window or more, as reminded with one
+    conditional UPDATE … RETURNING: the ids this call claimed (of two sweeps at once, one
+    reminds each). A younger one may still join an outage (detect_outages looks back one
+    window), and then no reminder is due."""
+    due = chased(org.pk, now).filter(reminded_at=None, opened_at__lte=now - window())
+    pending = list(due.values_list("pk", flat=True)[:limit])
     if not pending:
         return []
     table = connection.ops.quote_name(Escalation._meta.db_table)
@@ -282,8 +304,14 @@ def send_reminders(org: Organisation, now: datetime) -> int:
 @dataclass
 class Scope:
     recipient: Recipient
-    escalations: QuerySet[Escalation]
-    outages: bool  # coordinators hear of outage alerts
+    escalations: QuerySet[Escalation]  # everyone overdue they are told about (the count)
+    outages: QuerySet[Alert]  # the outage alerts they hear of
+
+
+def _holding(escalations: QuerySet[Escalation], now: datetime) -> QuerySet[Alert]:
+    """The outage alerts, not closed, that hold some of these escalations now."""
+    held = escalations.filter(outage__until__gt=now).values("outage__alert_id")
+    return Alert.objects.filter(pk__in=held).exclude(state=AlertState.CLOSED)
 
 
 def digest_scopes(org: Organisation, now: datetime, waiting: set[str] | None = None) -> list[Scope]:
@@ -291,16 +319,17 @@ def digest_scopes(org: Organisation, now: datetime, waiting: set[str] | None = N
     even looked up (most ticks fall inside every recipient's window)."""
     waiting = waiting or set()
     base = counted(org.pk, now)
+    # Coordinators hear of every outage until one of them owns it (and it climbs the rota).
+    unowned = Alert.objects.filter(org=org, kind=AlertKind.POSSIBLE_OUTAGE, state=AlertState.OPEN)
     scopes: list[Scope] = []
     for membership in duty_or_all(org, now):
         if f"m:{membership.pk}" in waiting:
             continue
         recipient = for_membership(membership)
         if recipient is not None:
-            scopes.append(Scope(recipient, base, outages=True))
-    team_ids = set(base.exclude(person__team=None).values_list("person__team", flat=True))
+            scopes.append(Scope(recipient, base, unowned))
     leads: dict[int, set[int]] = {}
-    for link in TeamLead.objects.filter(org=org, team_id__in=team_ids):
+    for link in TeamLead.objects.filter(org=org, team_id__in=base.values("person__team")):
         leads.setdefault(link.person_id, set()).add(link.team_id)
     open_leads = [pk for pk in leads if f"p:{pk}" not in waiting]
     for lead in Person.objects.filter(pk__in=open_leads).select_related("org"):
@@ -308,7 +337,8 @@ def digest_scopes(org: Organisation, now: datetime, waiting: set[str] | None = N
         if recipient is None:
             continue
         mine = base.filter(person__team_id__in=leads[lead.pk]).exclude(person=lead)
-        scopes.append(Scope(recipient, mine, outages=False))
+        # A lead hears of an outage that holds their own people, owned or not.
+        scopes.append(Scope(recipient, mine, _holding(mine, now)))
     return scopes
 
 
@@ -356,18 +386,13 @@ def _last_sent(org: Organisation, key: str) -> datetime | None:
     )
 
 
-def _pending_outage(org: Organisation, recipient: Recipient) -> Alert | None:
+def _pending_outage(outages: QuerySet[Alert], recipient: Recipient) -> Alert | None:
     told = AlertNotification.objects.filter(alert__kind=AlertKind.POSSIBLE_OUTAGE)
     if recipient.membership is not None:
         told = told.filter(membership=recipient.membership)
     else:
         told = told.filter(person=recipient.person)
-    return (
-        Alert.objects.filter(org=org, kind=AlertKind.POSSIBLE_OUTAGE, state=AlertState.OPEN)
-        .exclude(pk__in=told.values("alert_id"))
-        .order_by("opened_at")
-        .first()
-    )
+    return outages.exclude(pk__in=told.values("alert_id")).order_by("opened_at").first()
 
 
 def send_digest(org: Organisation, scope: Scope, now: datetime) -> bool:
@@ -375,8 +400,10 @@ def send_digest(org: Organisation, scope: Scope, now: datetime) -> bool:
     last = _last_sent(org, recipient.key)
     if last is not None and last > now - window():
         return False
-    outage = _pending_outage(org, recipient) if scope.outages else None
-    new = scope.escalations if last is None else scope.escalations.filter(opened_at__gt=last)
+    outage = _pending_outage(scope.outages, recipient)
+    new = scope.escalations.filter(not_held(now))
+    if last is not None:  # silent since the last text, or back from an outage's hold since
+        new = new.filter(Q(opened_at__gt=last) | Q(outage__until__gt=last))
     if outage is None and not new.exists():
         return False
     if _quiet(recipient, now):
@@ -384,26 +411,27 @@ def send_digest(org: Organisation, scope: Scope, now: datetime) -> bool:
     if not _claim_window(org, recipient.key, now):
         return False
     if outage is not None:
-        _send_outage(org, outage, recipient)
+        _send_outage(org, outage, scope)
     else:
         _send_counts(org, scope, recipient)
     return True
 
 
-def _send_outage(org: Organisation, alert: Alert, recipient: Recipient) -> None:
+def _send_outage(org: Organisation, alert: Alert, scope: Scope) -> None:
+    recipient = scope.recipient
+    lead = recipient.role == "lead"
+    # A lead is told how many of their own people it holds, and sent to no page they cannot open.
+    count = scope.escalations.filter(outage__alert=alert).count() if lead else alert.silent_count
     rows = []
     for point in recipient.points:
         language = language_for(point, org)
-        if point.kind == ContactKind.EMAIL:
-            template, context = (
-                "outage_detail",
-                {
-                    "count": alert.silent_count,
-                    "area": _area_name(alert, language),
-                },
-            )
+        context: dict[str, object] = {"count": count}
+        if lead:
+            template = "outage_lead"
+        elif point.kind == ContactKind.EMAIL:
+            template, context["area"] = "outage_detail", _area_name(alert, language)
         else:
-            template, context = "outage", {"count": alert.silent_count}
+            template = "outage"
         message = queue_message(
             org=org,
             contact_point=point,

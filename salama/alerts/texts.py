@@ -1,5 +1,5 @@
-"""The alerts app's own outbound texts (e-mail only: they carry the breakdown by area, which
-never goes by SMS unless the organisation opts in). Registered from AlertsConfig.ready()."""
+"""The alerts app's own outbound texts: the e-mail ones carry the breakdown by area, which never
+goes by SMS unless the organisation opts in. Registered from AlertsConfig.ready()."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -23,5 +23,14 @@ def register() -> None:
             ("count", "area"),
             _("A possible outage by e-mail: the area is named here, never in an SMS."),
             {"count": "99", "area": "Area"},
+        )
+    )
+    define(
+        TextSpec(
+            "outage_lead",
+            _("Possible outage: {count} of your team silent at once."),
+            ("count",),
+            _("A possible outage, to a lead: how many of their own people it holds, no area."),
+            {"count": "9999"},
         )
     )

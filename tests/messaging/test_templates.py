@@ -17,6 +17,7 @@ REQUIRED_KEYS = {
     "reply_received",
     "digest_overdue",
     "outage",
+    "outage_lead",
     "reminder",
     "reply_unknown",
     "reply_status",

@@ -1,6 +1,7 @@
 """FA1 in real Chromium, in both languages: a field lead updates a facility on a 360x640 phone
 screen; the coordinator's facilities map turns the facility red and the alert shows, on the
-board and on the duty page. Refreshes docs/screenshots/facilities-*.png."""
+board and on the duty page. Under `make screenshots`, refreshes
+docs/screenshots/facilities-*.png."""
 
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,8 @@ from salama.facilities import services
 from salama.facilities.models import FacilityStatus
 from salama.facilities.services import StockInput
 from salama.people.models import Area, Facility
-from tests.conftest import log_in
+from tests.conftest import log_in, screenshot
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.browser
 RED = "#b3261e"  # not functioning, in salama/facilities/static/facilities/map.js
 
@@ -53,7 +53,7 @@ def _red_markers(page: Any) -> int:
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_lead_updates_on_a_phone_and_the_coordinator_sees_map_and_alert(
-    page: Any, browser: Any, live_server: Any, live_world: Any, language: str
+    page: Any, browser: Any, live_server: Any, live_world: Any, language: str, tmp_path: Path
 ) -> None:
     facility = _facility(live_world)
     log_in(page, "coordinator")
@@ -75,7 +75,7 @@ def test_lead_updates_on_a_phone_and_the_coordinator_sees_map_and_alert(
     lead.check("input[name=functionality][value=none]")
     lead.fill("#id_days_fuel", "0.5")
     lead.fill("#id_beds_occupied", "60")
-    lead.screenshot(path=str(DOCS / f"facilities-update-{language}.png"), full_page=False)
+    screenshot(lead, f"facilities-update-{language}.png", tmp_path, full_page=False)
     lead.click("#update-submit")
     lead.wait_for_url(f"**/facilities/{facility.pk}/")
     assert lead.locator("#functionality").get_attribute("class") == "func-none"
@@ -89,9 +89,9 @@ def test_lead_updates_on_a_phone_and_the_coordinator_sees_map_and_alert(
     assert _red_markers(page) == 1
     alerts = page.locator("#facility-alerts li")
     assert alerts.count() == 2  # functionality dropped, fuel under its threshold: one alert
-    page.screenshot(path=str(DOCS / f"facilities-board-{language}.png"), full_page=True)
+    screenshot(page, f"facilities-board-{language}.png", tmp_path, full_page=True)
     page.goto("/alerts/")
     assert page.locator("tr.alert-routine").count() == 1
     page.goto(f"/facilities/{facility.pk}/")
     assert page.locator("figure.chart svg polyline").count() >= 2
-    page.screenshot(path=str(DOCS / f"facilities-detail-{language}.png"), full_page=True)
+    screenshot(page, f"facilities-detail-{language}.png", tmp_path, full_page=True)

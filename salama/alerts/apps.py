@@ -17,6 +17,8 @@ class AlertsConfig(AppConfig):
         messaging_hooks.contact_ignored.register(texting.contact_ignored)
         messaging_hooks.unattributed_danger.register(texting.unattributed_danger)
         messaging_hooks.checkin_alert.register(texting.checkin_alert)
+        messaging_hooks.alert_is_open.register(texting.alert_is_open)
+        messaging_hooks.code_locked.register(texting.code_locked)
         commands.register(texting.ACKNOWLEDGE)
         safety_hooks.checkin_recorded.register(services.on_checkin)
         safety_hooks.decision_made.register(services.on_decision)

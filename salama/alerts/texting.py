@@ -5,18 +5,23 @@ AlertsConfig.ready()."""
 
 from __future__ import annotations
 
+from salama.accounts import audit
 from salama.accounts.models import Organisation
 from salama.alerts.models import Alert, AlertKind, AlertState
+from salama.alerts.routing import coordinators_now
 from salama.alerts.services import (
     AlertError,
     acknowledge,
+    new_alert,
+    notify,
     raise_life_safety,
     reply_to_sender,
     text_acknowledger,
 )
+from salama.lib import clock
 from salama.messaging.commands import Command
 from salama.messaging.handler import Context, Outcome, ask_back, reply
-from salama.messaging.models import InboundMessage
+from salama.messaging.models import InboundMessage, Priority
 from salama.people.models import ContactPoint, Person, Status
 from salama.safety.models import CheckIn
 
@@ -135,3 +140,27 @@ def checkin_alert(*, checkin: CheckIn, person: Person, status: str) -> int | Non
         alert = alerts.filter(person=person, kind=DANGER_KIND[Status(status)]).first()
         alert = alert if alert is not None and alert.state == AlertState.OPEN else None
     return alert.number if alert is not None else None
+
+
+def alert_is_open(*, org: Organisation, alert_id: int | None) -> bool:
+    if alert_id is None:
+        return False
+    return Alert.objects.for_org(org).filter(pk=alert_id).exclude(state=AlertState.CLOSED).exists()
+
+
+def code_locked(
+    *, org: Organisation, person: Person | None, inbound: InboundMessage, by: str, failures: int
+) -> int:
+    """Personal codes tried too often (messaging.services.try_personal_code): a routine alert to
+    the coordinators on duty; audited with ids and counts only."""
+    alert = new_alert(org=org, kind=AlertKind.CODE_LOCKED, person=person)
+    recipients = coordinators_now(org, clock.now())
+    notify(alert, recipients, step=0, template="code_locked", priority=Priority.NORMAL)
+    audit.record(
+        "personal_code.locked",
+        org_id=org.pk,
+        obj=alert,
+        detail={"person": person.pk if person else None, "inbound": inbound.pk,
+                "by": by, "failures": failures},
+    )  # fmt: skip
+    return alert.pk

@@ -65,3 +65,20 @@ contact_ignored = Provider("messaging.contact_ignored", _contact_ignored)
 unattributed_danger = Provider("messaging.unattributed_danger", _unattributed_danger)
 # The number of the alert a check-in raised, or of the open one it joined (a second HELP).
 checkin_alert = Provider("messaging.checkin_alert", _checkin_alert)
+
+
+def _alert_is_open(*, org: Organisation, alert_id: int | None) -> bool:
+    raise NotImplementedError
+
+
+def _code_locked(
+    *, org: Organisation, person: Person | None, inbound: InboundMessage, by: str, failures: int
+) -> int:
+    raise NotImplementedError
+
+
+# Whether the alert `alert_id` (None: no alert) is still open.
+alert_is_open = Provider("messaging.alert_is_open", _alert_is_open)
+# Personal codes were tried too often from a number or for a person (`by`: "person" or
+# "number"): a routine alert to the coordinators on duty, audited with ids; its id.
+code_locked = Provider("messaging.code_locked", _code_locked)

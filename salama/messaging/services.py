@@ -17,6 +17,7 @@ from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock, keyring
 from salama.lib.textnorm import normalize
+from salama.messaging import hooks
 from salama.messaging.keywords import vocabulary_for
 from salama.messaging.models import (
     CodeTries,
@@ -25,7 +26,6 @@ from salama.messaging.models import (
     InboundMessage,
     InboundState,
     PersonalCode,
-    Priority,
 )
 from salama.messaging.parser import parse
 from salama.messaging.vocabulary import Intent
@@ -162,8 +162,11 @@ def try_personal_code(*, inbound: InboundMessage, codename: str, code: str) -> P
         row.last_failure_at = now
         if row.failures >= CODE_FREE_TRIES:
             row.locked_until = now + CODE_LOCK
-            if alert_id is None and not _alert_is_open(org, row.alert_id):
-                alert_id = _code_locked_alert(org=org, person=person, inbound=inbound, row=row)
+            if alert_id is None and not hooks.alert_is_open(org=org, alert_id=row.alert_id):
+                alert_id = hooks.code_locked(
+                    org=org, person=person, inbound=inbound,
+                    by=row.key.split(":", 1)[0], failures=row.failures,
+                )  # fmt: skip
             row.alert_id = alert_id or row.alert_id
         row.save()
     return None
@@ -176,34 +179,6 @@ def _tries(org: Organisation, key: str, now: datetime) -> CodeTries:
         .get_or_create(org=org, key=key, defaults={"last_failure_at": now})
     )
     return row
-
-
-def _alert_is_open(org: Organisation, alert_id: int | None) -> bool:
-    from salama.alerts.models import Alert, AlertState
-
-    if alert_id is None:
-        return False
-    return Alert.objects.for_org(org).filter(pk=alert_id).exclude(state=AlertState.CLOSED).exists()
-
-
-def _code_locked_alert(
-    *, org: Organisation, person: Person | None, inbound: InboundMessage, row: CodeTries
-) -> int:
-    from salama.alerts.models import AlertKind
-    from salama.alerts.routing import coordinators_now
-    from salama.alerts.services import new_alert, notify
-
-    alert = new_alert(org=org, kind=AlertKind.CODE_LOCKED, person=person)
-    recipients = coordinators_now(org, clock.now())
-    notify(alert, recipients, step=0, template="code_locked", priority=Priority.NORMAL)
-    audit.record(
-        "personal_code.locked",
-        org_id=org.pk,
-        obj=alert,
-        detail={"person": person.pk if person else None, "inbound": inbound.pk,
-                "by": row.key.split(":", 1)[0], "failures": row.failures},
-    )  # fmt: skip
-    return alert.pk
 
 
 # --- The unmatched list -----------------------------------------------------------------------

@@ -43,6 +43,8 @@ def test_help_after_safe_from_a_detained_persons_phone_says_help_and_renotifies_
         kind="DETAINED",
         certainty="reported",
         made_by=member(world, "coordinator"),
+        source="a colleague's call",
+        reason="taken at the checkpoint",
     )
     frozen.shift(timedelta(minutes=5))
     text(world, K21, "SAFE")

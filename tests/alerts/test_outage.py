@@ -129,8 +129,9 @@ def test_the_reachable_leads_of_the_people_gone_silent_are_told_of_the_outage(
     south = people[:3]
     Person.objects.filter(pk__in=[p.pk for p in south]).update(team=roster.teams["south"])
     make_decision(  # the North deputy: detained, so not reachable
-        person=roster.persons["K11"], kind="DETAINED", certainty="reported", made_by=None
-    )
+        person=roster.persons["K11"], kind="DETAINED", certainty="reported", made_by=None,
+        source="a colleague's call", reason="taken at the checkpoint",
+    )  # fmt: skip
     fall_silent(people[:8], T0 - timedelta(minutes=1))
     sweep.sweep_overdue()
     assert Alert.objects.filter(kind=AlertKind.POSSIBLE_OUTAGE).count() == 1

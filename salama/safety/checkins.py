@@ -1,0 +1,289 @@
+"""Check-ins and the state rules (DESIGN §5): every check-in, whatever its channel, goes through
+`record_checkin`, which locks the person row, stores the check-in and applies it to the person's
+current state (effective time, held SAFEs, decisions in force, deadlines, compromised numbers)
+in one transaction; locking the person (once compiled for the API's own check-in, see
+salama.safety.prepared); and the worker job that forgets old Idempotency-Key answers."""
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
+from django.utils.translation import gettext as _
+
+from salama.accounts.models import Membership, Organisation
+from salama.lib import clock
+from salama.lib.fields import encrypted_fields
+from salama.people.models import Area, Basis, ContactPoint, ContactState, Person, Status
+from salama.safety import hooks
+from salama.safety.models import HEARD_BASES, Channel, CheckIn
+from salama.safety.periods import due_base, due_choices, heightened_sql
+from salama.safety.prepared import Prepared
+
+MAX_AHEAD = timedelta(minutes=10)
+MAX_BEHIND = timedelta(hours=72)
+
+
+def effective_time(device_at: datetime | None, received_at: datetime) -> tuple[datetime, bool]:
+    """(effective time, flagged): the device's time unless it is more than 10 minutes ahead of
+    receipt or more than 72 hours behind; then the receipt time, flagged."""
+    if device_at is None:
+        return received_at, False
+    if device_at > received_at + MAX_AHEAD or device_at < received_at - MAX_BEHIND:
+        return received_at, True
+    return device_at, False
+
+
+def _is_newer(checkin: CheckIn, person: Person) -> bool:
+    if person.state_at is None:
+        return True
+    return (checkin.effective_at, checkin.pk) > (person.state_at, person.state_checkin_id or 0)
+
+
+def _held_by_call(
+    person: Person, basis: str, effective_at: datetime, flagged: bool, clears_help: bool
+) -> bool:
+    """Whether a SAFE must be held (record_checkin, rule 3a): it would replace a NEED_HELP or
+    INJURED state while the person's call for help is open, and it is stale (timed before the
+    call), re-timed (the device clock was off), or neither the person's own nor a lead's
+    explicit "I saw them safe". Looks the call up only for a person in danger."""
+    if person.state not in (Status.NEED_HELP, Status.INJURED):
+        return False
+    if person.state_at is not None and effective_at < person.state_at:
+        return False  # older than the state: not applied anyway (rule 3)
+    call = hooks.open_call_for_help(person)
+    if call is None:
+        return False
+    if flagged or effective_at < call.opened_at:
+        return True
+    return not (basis == Basis.SELF or (basis == Basis.PROXY_SEEN and clears_help))
+
+
+def record_checkin(
+    *,
+    person: Person,
+    status: str,
+    basis: str,
+    channel: str,
+    received_at: datetime | None = None,
+    device_at: datetime | None = None,
+    note: str = "",
+    recorded_by: Membership | None = None,
+    source: str = "",
+    heard_at: datetime | None = None,
+    area: Area | None = None,
+    contact_point: ContactPoint | None = None,
+    contact_only: bool = False,
+    locked: bool = False,
+    clears_help: bool = False,
+) -> CheckIn:
+    """Store one check-in and apply it to the person's current state, atomically.
+
+    1. Lock the person row (concurrent check-ins for one person queue here).
+    2. Effective time: see `effective_time`.
+    3. The person's state follows the check-in with the greatest (effective_at, id): a late
+       check-in is stored but never overwrites a newer one.
+    3a. While the person's own call for help is open (salama.safety.hooks), a SAFE is stored
+       but held (``is_held``), the state left as it is, unless it is the person's own, timed
+       at or after the call and not re-timed, or a lead's proxy-seen with ``clears_help`` (they
+       said so on the page). A coordinator closing the alert ends the hold.
+    4. A decision in force stays what everyone sees; a later check-in sets
+       contact_since_decision_at beside it.
+    5. Only self and proxy-seen check-ins move heard_at, next_due_at and is_overdue.
+    6. From a compromised contact point a check-in is kept but changes nothing.
+    7. ``contact_only`` (the text channel, for an unshared phone of a person under a DETAINED,
+       MISSING or KILLED decision: it may be in other hands): kept, and recorded only as
+       contact since the decision; the state, heard-from and deadlines stay.
+
+    ``locked``: the caller has already locked ``person`` with `lock_person` in its own
+    transaction and lets any error roll that transaction back (the API): no second lock and no
+    savepoint, two round trips fewer on the busiest path.
+    """
+    if status not in Status.values:
+        raise ValidationError(_("Unknown status."))
+    if basis not in Basis.values:
+        raise ValidationError(_("Unknown basis."))
+    if channel not in Channel.values:
+        raise ValidationError(_("Unknown channel."))
+    with transaction.atomic(savepoint=not locked):
+        now = clock.now()
+        if not locked:
+            found = lock_person(Person.objects.filter(pk=person.pk))
+            if found is None:
+                raise Person.DoesNotExist
+            person = found
+        received_at = received_at or now
+        effective_at, flagged = effective_time(device_at, received_at)
+        compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
+        held = status == Status.SAFE and _held_by_call(
+            person, basis, effective_at, flagged, clears_help
+        )
+        checkin = CheckIn.objects.create(
+            org_id=person.org_id,
+            person=person,
+            status=status,
+            basis=basis,
+            channel=channel,
+            note=note.strip(),
+            source=source.strip(),
+            heard_at=heard_at,
+            device_at=device_at,
+            received_at=received_at,
+            effective_at=effective_at,
+            is_time_flagged=flagged,
+            counts_as_heard=basis in HEARD_BASES and not compromised and not contact_only,
+            is_held=held and not compromised and not contact_only,
+            recorded_by=recorded_by,
+            contact_point=contact_point,
+            area=area,
+        )
+        if compromised:
+            _alerts_on_checkin(checkin, person)
+            return checkin
+        if contact_only:
+            since = person.contact_since_decision_at
+            after = person.decision_at is not None and effective_at > person.decision_at
+            if after and (since is None or effective_at > since):
+                person.contact_since_decision_at = effective_at
+                person.save(update_fields=["contact_since_decision_at"])
+            _alerts_on_checkin(checkin, person)
+            return checkin
+        changed: list[str] = []
+        if _is_newer(checkin, person) and not held:
+            person.state, person.state_basis = status, basis
+            person.state_at, person.state_checkin_id = effective_at, checkin.pk
+            changed += ["state", "state_basis", "state_at", "state_checkin_id"]
+            if area is not None and person.area_id != area.pk:
+                person.area = area
+                changed.append("area")
+        if person.decision and person.decision_at and effective_at > person.decision_at:
+            since = person.contact_since_decision_at
+            if since is None or effective_at > since:
+                person.contact_since_decision_at = effective_at
+                changed.append("contact_since_decision_at")
+        if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
+            person.heard_at = effective_at
+            changed.append("heard_at")
+            plain, tight = due_choices(person, due_base(person))
+            if tight != plain:
+                # Heightened mode would shorten this deadline: the UPDATE decides (no lookup).
+                _save_deciding_heightened(person, changed, plain, tight, now)
+                _alerts_on_checkin(checkin, person)
+                return checkin
+            person.next_due_at = plain
+            if plain is None or plain > now:
+                person.is_overdue = False
+            changed += ["next_due_at", "is_overdue"]
+        if changed:
+            person.save(update_fields=changed)
+        _alerts_on_checkin(checkin, person)
+        return checkin
+
+
+def _save_deciding_heightened(
+    person: Person,
+    changed: list[str],
+    plain: datetime | None,
+    tight: datetime | None,
+    now: datetime,
+) -> None:
+    """Write `changed` and the deadline in ONE statement that decides itself whether heightened
+    mode applies (`heightened_applies` as SQL): the lookup runs after the person's lock is held,
+    in that statement's own snapshot, so a mode a coordinator committed just before counts, as it
+    did with a separate lookup; a mode committed after it recomputes this person's deadline
+    under the same lock (`set_heightened`). Sets next_due_at and is_overdue on `person`."""
+    assert plain is not None and tight is not None
+    ops = connection.ops
+    quote = ops.quote_name
+    sets: list[str] = []
+    params: list[Any] = []
+    for name in changed:
+        field = cast(Field, Person._meta.get_field(name))
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(person, field.attname), connection))
+    heightened, heightened_params = heightened_sql(person, now)
+    due_plain = ops.adapt_datetimefield_value(plain)
+    due_tight = ops.adapt_datetimefield_value(tight)
+    sets.append(f"{quote('next_due_at')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    params += [*heightened_params, due_tight, due_plain]
+    # is_overdue clears when the new deadline is ahead; a stale contact keeps what it was.
+    overdue = {d: person.is_overdue and d <= now for d in (plain, tight)}
+    if overdue[plain] == overdue[tight]:
+        sets.append(f"{quote('is_overdue')} = %s")
+        params.append(overdue[plain])
+    else:
+        sets.append(f"{quote('is_overdue')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+        params += [*heightened_params, overdue[tight], overdue[plain]]
+    table = quote(Person._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - no input in names
+        f" RETURNING {quote('next_due_at')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, person.pk, due_tight])
+        row = cursor.fetchone()
+    if row is None:
+        raise Person.DoesNotExist
+    applied = bool(row[0])
+    person.next_due_at = tight if applied else plain
+    person.is_overdue = overdue[tight] if applied else overdue[plain]
+
+
+def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) -> Person | None:
+    """The first of `persons`, its row locked for the rest of the transaction (that row only:
+    locking the joined organisation too would queue every check-in of the organisation behind
+    one another), with its organisation and `has_open_escalation` (so a check-in closes an
+    escalation only when there is one). `org`: the caller has the organisation already (the
+    API's token brought it), so it is not read again. The encrypted fields (names, location:
+    never needed to record a check-in) are left unread and undecrypted; they load if touched."""
+    query = persons.select_for_update(of=("self",)).defer(*encrypted_fields(Person))
+    if org is None:
+        query = query.select_related("org").defer("org__credentials")
+    person = query.annotate(**hooks.person_lock_annotations()).first()
+    if person is not None and org is not None:
+        assert person.org_id == org.pk
+        person.org = org
+    return person
+
+
+def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
+    return (
+        Person.objects.filter(org_id=org_id, membership_id=membership_id)
+        .select_for_update(of=("self",))
+        .defer(*encrypted_fields(Person))
+        .annotate(**hooks.person_lock_annotations())
+    )
+
+
+_own_person = Prepared(_own_person_query, 0, 0)
+
+
+def lock_own_person(org: Organisation, membership: Membership) -> Person | None:
+    """`lock_person` for the person linked to `membership` in `org` (the API's check-in for
+    oneself), its query compiled once (salama.safety.prepared): the same statement."""
+    person = _own_person(org.pk, membership.pk)
+    if person is not None:
+        person.org = org
+    return person
+
+
+def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:
+    # Alerts and escalations, in this transaction (the outbox is written with its cause).
+    hooks.checkin_recorded(checkin=checkin, person=person)
+
+
+IDEMPOTENCY_KEEP = timedelta(days=35)
+
+
+def purge_idempotency_keys() -> bool:
+    """Worker job: forget Idempotency-Key answers after 35 days (the promise is 30)."""
+    from salama.safety.models import IdempotencyKey
+
+    cutoff = clock.now() - IDEMPOTENCY_KEEP
+    old = list(
+        IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:500]
+    )
+    if old:
+        IdempotencyKey.objects.filter(pk__in=old).delete()
+    return bool(old)

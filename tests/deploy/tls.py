@@ -1,6 +1,7 @@
 """Helpers for the deployment tests: a self-signed certificate made in the test, and
 deploy/nginx/salama.conf rewritten to run unprivileged under a temporary prefix."""
 
+import getpass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,8 +69,11 @@ def nginx_site(
         (ROOT / "deploy" / "nginx" / "salama-proxy.conf").read_text()
     )
     main = prefix / "nginx.conf"
+    # Workers run as the test's user, who owns the prefix: a body nginx buffers to a temporary
+    # file (over 16 KB) must not fail for want of access (nginx ignores `user` when not root).
     main.write_text(
         f"""daemon off;
+user {getpass.getuser()};
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log;
 events {{ worker_connections 64; }}

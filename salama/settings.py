@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "salama.accounts.context.organisation",
+                "salama.context.alert_banner",
             ],
         },
     }

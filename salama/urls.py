@@ -30,3 +30,4 @@ if settings.BENCH_FLOOR:  # benchmarks only (salama/bench_floor)
 
 handler403 = "salama.errors.forbidden"
 handler404 = "salama.errors.not_found"
+handler500 = "salama.errors.server_error"

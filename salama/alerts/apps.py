@@ -25,5 +25,6 @@ class AlertsConfig(AppConfig):
         safety_hooks.person_lock_annotations.register(services.person_lock_annotations)
         safety_hooks.open_call.register(selectors.open_call_for_help)
         safety_hooks.latest_call.register(selectors.latest_call_for_help)
+        safety_hooks.alert_counts.register(selectors.life_safety_counts)
         job(sweep.sweep_overdue)
         job(services.escalate_alerts)

@@ -23,7 +23,7 @@ from salama.lib import clock
 from salama.messaging import texts
 from salama.messaging.models import Delivery, DeliveryState, InboundMessage, Suppression
 from salama.people.models import Person
-from salama.safety.hooks import CallForHelp
+from salama.safety.hooks import AlertCounts, CallForHelp
 from salama.safety.models import CheckIn
 from salama.safety.selectors import OUT_OF_SWEEP
 
@@ -121,6 +121,16 @@ def duty_version(org: Organisation, now: datetime | None = None) -> str:
     )
     raw = repr((sorted(alerts.items()), sorted(people.items()), int(now.timestamp() // 60)))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def life_safety_counts(*, org_id: int) -> AlertCounts:
+    """Open life-safety alerts (not closed) and the unowned among them (nobody acknowledged)."""
+    counts = (
+        Alert.objects.filter(org_id=org_id, severity=Severity.LIFE_SAFETY)
+        .exclude(state=AlertState.CLOSED)
+        .aggregate(open=Count("pk"), unowned=Count("pk", filter=Q(state=AlertState.OPEN)))
+    )
+    return AlertCounts(open=counts["open"], unowned=counts["unowned"])
 
 
 # --- A person's own call for help (asked by salama.safety.hooks) --------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, F, Max, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
@@ -129,8 +130,11 @@ def plan(org: Organisation, target: Target) -> tuple[str, list[Any]]:
         .order_by()
         .values("person_id", "contactpoint_id", "ok", "n")
     )
-    persons_sql, persons_params = persons.values("id").query.sql_with_params()
-    ranked_sql, ranked_params = ranked.query.sql_with_params()
+    try:
+        persons_sql, persons_params = persons.values("id").query.sql_with_params()
+        ranked_sql, ranked_params = ranked.query.sql_with_params()
+    except EmptyResultSet:  # no team, area, facility or codename chosen, and not everyone
+        raise RollCallError(_("Nobody is in this target.")) from None
     sql = f"""
         SELECT who.id AS id,
                CASE WHEN best.ok THEN best.contactpoint_id END AS point_id,
@@ -237,6 +241,8 @@ def preview(
     with transaction.atomic(), connection.cursor() as cursor, _set_based(cursor):
         cursor.execute(f"{counting} ({plan_sql}) AS plan", plan_params)  # noqa: S608
         recipients, withheld, points = cursor.fetchone()
+    if not recipients:
+        raise RollCallError(_("Nobody is in this target."))
     resends = resend_max if resend_after_minutes else 0
     body = max(variants.values(), key=lambda b: segments(b)[1])
     result = estimate(org=org, by_channel=_by_channel(org, points), body=body, resends=resends)

@@ -31,6 +31,19 @@ class CallForHelp:
     is_closed: bool
 
 
+@dataclass(frozen=True)
+class AlertCounts:
+    """Open (not closed) life-safety alerts of an organisation, and how many of them nobody
+    has acknowledged yet (unowned)."""
+
+    open: int
+    unowned: int
+
+
+def _alert_counts(*, org_id: int) -> AlertCounts:
+    raise NotImplementedError
+
+
 def _checkin_recorded(*, checkin: CheckIn, person: Person) -> None: ...
 
 
@@ -65,3 +78,8 @@ def open_call_for_help(person: Person) -> CallForHelp | None:
 
 def latest_call_for_help(person: Person) -> CallForHelp | None:
     return latest_call(person)
+
+
+# The organisation's open life-safety alerts (the banner on the board and coordinator pages; the
+# board's version token includes them, so its poll redraws when one opens or is acknowledged).
+alert_counts = Provider("safety.alert_counts", _alert_counts)

@@ -186,13 +186,20 @@ def record_relayed_entry(
 def record_relayed_lines(
     *, org: Organisation, lines: Iterable[str], recorded_by: Membership | None, note: str = ""
 ) -> list[CheckIn]:
-    """Several keyboard lines at once: every line or none."""
+    """Several keyboard lines at once: every line or none. Every bad line is reported (each
+    line is tried in its own savepoint), so a coordinator fixes them all in one go."""
     recorded: list[CheckIn] = []
+    problems: list[str] = []
     for number, line in enumerate(lines, start=1):
         try:
-            recorded += record_relayed_entry(org=org, text=line, recorded_by=recorded_by, note=note)
+            with transaction.atomic():
+                recorded += record_relayed_entry(
+                    org=org, text=line, recorded_by=recorded_by, note=note
+                )
         except ValidationError as exc:
-            raise EntryError(
+            problems.append(
                 _("Line %(n)d: %(error)s") % {"n": number, "error": " ".join(exc.messages)}
-            ) from exc
+            )
+    if problems:
+        raise EntryError(problems)  # the outer transaction rolls back the good lines too
     return recorded

@@ -133,8 +133,11 @@ def board_version(org: Organisation, filters: Filters, now: datetime | None = No
     events = Event.objects.for_org(org).aggregate(
         n=Count("pk"), last=Max("pk"), open=Count("pk", filter=Q(closed_at=None))
     )
+    from salama.safety import hooks
+
+    alerts = hooks.alert_counts(org_id=org.pk)  # the life-safety banner redraws with the board
     quarter = int(now.timestamp() // 900)
-    raw = repr((sorted(people.items()), sorted(events.items()), quarter, filters.query()))
+    raw = repr((sorted(people.items()), sorted(events.items()), alerts, quarter, filters.query()))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

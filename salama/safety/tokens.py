@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from salama.accounts import audit
@@ -67,21 +67,28 @@ def _token_query(digest: str) -> "QuerySet[ApiToken]":
 _token_with_member = Prepared(_token_query, "")
 
 
+def _bad_token() -> AuthenticationError:
+    return AuthenticationError(message=_("This API token is not valid, or it was revoked."))
+
+
 class TokenAuth(HttpBearer):
     """Bearer token → request.user, request.org, request.membership. A revoked token, or one
     whose user has lost the membership, authenticates nothing."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # A request that presents a bearer token is a token request: a bad token is 401 at
+        # once, never passed on to session authentication (whose answer, "CSRF check failed",
+        # tells a program nothing it can act on).
         if not token or len(token) > 200:
-            return None
+            raise _bad_token()
         # One statement, compiled once: the token, its user and organisation, and the user's
         # active membership of that organisation (a check-in is paid for per request).
         row = _token_with_member(token_hash(token))
         if row is None or not row.user.is_active or not row.org.is_active:
-            return None
+            raise _bad_token()
         membership: Membership | None = getattr(row, "member", None)
         if membership is None:
-            return None
+            raise _bad_token()
         membership.org = row.org
         membership.user = row.user
         now = clock.now()

@@ -213,7 +213,7 @@ def relayed(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            form.add_error("text", _errors(exc))
+            form.add_error("text", list(exc.messages))  # one error a bad line
         else:
             messages.success(
                 request,

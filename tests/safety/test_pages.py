@@ -72,6 +72,16 @@ def test_relayed_entry_page_all_lines_or_none(clients: Any, team: Any) -> None:
     assert fresh(team.k27).state == "INJURED"
 
 
+def test_relayed_entry_reports_every_bad_line(clients: Any, team: Any) -> None:
+    bad = clients["coordinator"].post(
+        "/safety/relayed/", {"text": "K99 safe, call\nK12 safe\nK12 maybe\nK98 injured"}
+    )
+    text = bad.content.decode()
+    assert "Line 1" in text and "Line 3" in text and "Line 4" in text
+    assert "Line 2" not in text  # the good line is not an error, and nothing was recorded
+    assert not CheckIn.objects.exists()
+
+
 def test_decision_on_a_person_page(clients: Any, team: Any) -> None:
     url = f"/safety/person/{team.k12.pk}/"
     clients["coordinator"].post(

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def table(client: Client, url: str) -> str:
     """The board's table only (the map's data and the open alerts also name facilities)."""
     html = client.get(url).content.decode()
-    return html.split('<table id="facilities">')[1].split("</table>")[0]
+    return html.split('<table id="facilities" class="stacked">')[1].split("</table>")[0]
 
 
 def map_points(client: Client, url: str) -> list[list[Any]]:

@@ -14,10 +14,11 @@ The order of the rules:
    those persons among the number's persons; a bare ``SAFE`` is asked for the codename.
 5. One person's number: check-in (help and injury raise the alert through record_checkin's
    hook), a lead's proxy (``SAFE ALL``, ``SAFE ALL -K27``, ``SAFE K12 K14``: own teams only),
-   ``AT <area>``, ``STATUS``, ``OK <n>`` (acknowledges from a coordinator's number, or from the
-   number of someone the alert was sent to, unless it is for coordinators only; anyone else is
-   asked back like any unknown command, and nothing changes).
-6. Anything else is asked back once; a second unclear text in 24 hours goes to a coordinator.
+   ``AT <area>``, ``STATUS``.
+6. Before 4 and 5, the commands other apps register (salama.messaging.commands) are offered the
+   text in their order: ``FAC`` (facilities), a roll-call answer (rollcalls), ``OK <n>``
+   (alerts). After it, the watchers see the outcome (rollcalls' duress word).
+7. Anything else is asked back once; a second unclear text in 24 hours goes to a coordinator.
 
 Replies come from templates, in the person's language, and never repeat what was reported.
 """

@@ -285,7 +285,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
-        "--only", choices=["ingest", "scale", "sqlite", "rollcalls"], action="append"
+        "--only", choices=["ingest", "scale", "sqlite", "rollcalls", "facilities"], action="append"
     )
     parser.add_argument(
         "--field",

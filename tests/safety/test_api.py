@@ -226,3 +226,19 @@ def test_a_program_with_only_its_token_can_post_despite_csrf(world: Any, team: A
     session = client_for(world.users["staff"])
     session.handler.enforce_csrf_checks = True
     assert post(session, "/api/checkins", {"status": "SAFE"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_api_call_for_help_keeps_a_long_note_whole(
+    world: Any, team: Any, staff_token: str
+) -> None:
+    """Nothing a person sent is silently dropped (H1 item 7, by the API too): a HELP with a note
+    of several thousand characters is recorded with all of it."""
+    note = "trapped under the east stairwell, " * 100
+    response = post(
+        Client(), "/api/checkins", {"status": "NEED_HELP", "note": note}, **bearer(staff_token)
+    )
+    assert response.status_code == 201, response.content
+    from salama.safety.models import CheckIn
+
+    assert str(CheckIn.objects.get(pk=response.json()["id"]).note) == note.strip()

@@ -101,11 +101,11 @@ class FacilityOut(Schema):
 
 
 class BoardQuery(Schema):
-    area: int | None = None
+    area: int | None = Field(None, ge=1, le=2**63 - 1)
     type: str = ""
     service: str = ""
     functionality: str = ""
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)  # bounded: SQLite refuses an OFFSET past 2**63
     limit: int = Field(500, ge=1, le=2000)
 
 

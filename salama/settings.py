@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "salama.privacy",
     "salama.rollcalls",
     "salama.facilities",
+    "salama.evidence",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",
@@ -134,6 +135,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Keys -------------------------------------------------------------------------------------
 # The keyring lives outside the database and is never backed up with it (docs/operations.md).
+# The evidence ledger: the host part of each organisation's log origin and key name
+# (<host>/ledger/<org id>), and the fixed checkpoint schedule in minutes.
+EVIDENCE_HOST = env_str("SALAMA_EVIDENCE_HOST", "salama.invalid")
+EVIDENCE_CHECKPOINT_MINUTES = env_int("SALAMA_EVIDENCE_CHECKPOINT_MINUTES", 60)
 KEYRING_DIR = Path(env_str("SALAMA_KEYRING_DIR", str(VAR_DIR / "keys")))
 MASTER_KEY = env_str("SALAMA_MASTER_KEY")  # base64; else KEYRING_DIR/master.key
 # Key unlock mode (KEYRING_DIR/master.sealed): the master key is wrapped by an operator passphrase

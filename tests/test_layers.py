@@ -20,6 +20,7 @@ LAYERS = [
     "alerts",
     "rollcalls",
     "facilities",
+    "evidence",
     "privacy",
     "bench_floor",
     "demo",

@@ -252,6 +252,21 @@ def delete_key(org_id: int, key_id: str) -> None:
         _save(org_id, org.active, org.lookup, keys)
 
 
+def signing_seed(org_id: int) -> bytes:
+    """The organisation's checkpoint signing key (an Ed25519 seed, key id "s1"), made on first
+    use and kept wrapped by the master key like its data keys. Destroyed with them by a purge:
+    after that no checkpoint can be signed in the organisation's name, while the ones already
+    signed still verify with the public key the ledger keeps."""
+    org = _load(org_id)
+    if "s1" in org.keys:
+        return org.keys["s1"]
+    with _locked():
+        org = _load(org_id)
+        if "s1" not in org.keys:
+            _save(org_id, org.active, org.lookup, {**org.keys, "s1": secrets.token_bytes(32)})
+        return _load(org_id).keys["s1"]
+
+
 def destroy_org(org_id: int) -> None:
     """Emergency purge: remove every key of the organisation from the keyring."""
     with _locked():

@@ -43,6 +43,15 @@ SETTINGS = (
         ),
     ),
     Setting(
+        "retention_evidence_days",
+        3650,
+        _("Evidence ledger disclosures (days)"),
+        _(
+            "After this, a ledger record's key and disclosures are destroyed; its signed "
+            "commitments stay and the ledger still verifies."
+        ),
+    ),
+    Setting(
         "reveal_watch_limit",
         10,
         _("Reveals per user per hour before the other coordinators are alerted"),

@@ -12,7 +12,9 @@ The order is the protocol:
    short name by ``purged-<id>``, and mark it inactive. Its members' logins that belong to no
    other organisation are disabled and their names and e-mail addresses erased.
 3. The audit rows stay (they hold ids and actions only), with one more: "org.purged" and the
-   counts.
+   counts. The evidence ledger stays too (entries, tree, checkpoints hold the organisation as a
+   plain number, not a foreign key): its per-record keys, disclosures and attachments go in
+   step 2, each record is marked "payload destroyed", and the ledger still verifies.
 
 What it cannot reach is listed in docs/operations.md ("Emergency purge").
 """
@@ -26,6 +28,7 @@ from django.http import HttpRequest
 
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation, User, UserSession
+from salama.evidence import services as evidence
 from salama.lib import clock, keyring
 
 
@@ -89,6 +92,7 @@ def purge_org(
         member_ids = set(Membership.objects.filter(org=org).values_list("user_id", flat=True))
         sessions, _kinds = UserSession.objects.filter(org_id=org.pk).delete()
         counts = _delete_rows(org)
+        counts["evidence.shredded_records"] = evidence.mark_org_shredded(org_id=org.pk)
         users = _scrub_users(member_ids)
         sessions += UserSession.objects.filter(
             user_id__in=member_ids, user__is_active=False

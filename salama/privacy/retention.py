@@ -24,6 +24,7 @@ from django.db import IntegrityError, models, transaction
 
 from salama.accounts import audit
 from salama.accounts.models import Organisation
+from salama.evidence import services as evidence
 from salama.lib import clock
 from salama.privacy import policy
 from salama.privacy.models import RetentionRun
@@ -162,7 +163,12 @@ def apply_retention(*, org: Organisation, now: datetime | None = None) -> dict[s
     """Apply every rule to one organisation now, in one transaction; returns counts by rule."""
     now = now or clock.now()
     with transaction.atomic():
-        return {rule.name: apply_rule(org, rule, now) for rule in rules()}
+        counts = {rule.name: apply_rule(org, rule, now) for rule in rules()}
+        days = policy.value(org, "retention_evidence_days")
+        counts["evidence_records"] = evidence.shred_older_than(
+            org_id=org.pk, before=now - timedelta(days=days)
+        )
+        return counts
 
 
 def run_retention(now: datetime | None = None) -> bool:

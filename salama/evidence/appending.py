@@ -71,7 +71,12 @@ def unseal(key: bytes, org_id: int, index: int, box: str) -> dict[str, Any]:
 
 
 def _check(kind: str, record_id: int, version: int, fields: dict[str, Any]) -> None:
-    if not kind or len(kind) > KIND_LENGTH or not kind.replace("_", "").isalnum():
+    if (
+        not kind
+        or len(kind) > KIND_LENGTH
+        or not kind.replace("_", "").isascii()
+        or not kind.replace("_", "").isalnum()
+    ):
         raise ValidationError(_("A ledger kind is a short word of letters, digits and _."))
     if record_id < 0 or version < 1:
         raise ValidationError(_("A record id and a version are positive numbers."))

@@ -55,7 +55,7 @@ class Verifier:
 
 def parse_vkey(text: str) -> Verifier:
     try:
-        name, hex_id, encoded = text.strip().split("+")
+        name, hex_id, encoded = text.strip().split("+", 2)
         raw = base64.b64decode(encoded, validate=True)
     except ValueError as error:
         raise BadNote("not a verifier key") from error

@@ -138,8 +138,16 @@ class Checker:
     def __init__(self) -> None:
         self.problems: list = []
 
-    def bad(self, index: int | None, what: str) -> None:
-        self.problems.append((index, what))
+    def bad(self, index: int | None, what: str, precise: bool = True) -> None:
+        # precise=False: only a checkpoint's root shows it; the fault lies from `index` on.
+        self.problems.append((index, what, precise))
+
+    def first_bad(self) -> int | None:
+        for precise in (True, False):
+            found = [i for i, _w, p in self.problems if i is not None and p == precise]
+            if found:
+                return min(found)
+        return None
 
 
 def check_entries(bundle: Path, checker: Checker, sizes: set) -> tuple[list, dict]:
@@ -166,15 +174,23 @@ def check_entries(bundle: Path, checker: Checker, sizes: set) -> tuple[list, dic
             )
         if data is not None:
             bodies[-1] = data
-            if row.get("index") != position or data["index"] != position:
-                checker.bad(position, "entry #%d stands at the wrong place" % position)
+            if data["index"] != position:
+                # later than it says: entries were slipped in before it; earlier: some were lost
+                checker.bad(
+                    min(position, int(data["index"])),
+                    "entry #%d says it stands at #%d" % (position, data["index"]),
+                )
             key = (data["kind"], data["record"])
             before = chains.get(key)
             if before is not None and data["version"] <= before[0]:
                 checker.bad(position, "entry #%d repeats or goes back on a version" % position)
             if data["prev"] != (before[1] if before else None):
-                checker.bad(position, "entry #%d does not point to its previous version" % position)
-            chains[key] = (data["version"], leaf.hex())
+                # this entry was changed, or (if its own hash holds) the version it points to
+                checker.bad(
+                    before[2] if before and row.get("leaf") == leaf.hex() else position,
+                    "entry #%d does not point to its previous version" % position,
+                )
+            chains[key] = (data["version"], leaf.hex(), position)
         frontier = push(frontier, leaf)
         if position + 1 in sizes:
             roots[position + 1] = root_of(frontier)
@@ -185,7 +201,7 @@ def check_checkpoints(
     bundle: Path, checker: Checker, log: Key, origin: str, count: int, roots: dict, witnesses: dict
 ) -> tuple[int, int]:
     checkpoints = read_lines(bundle / "checkpoints.jsonl")
-    good, cosignatures = 0, 0
+    good, largest, cosignatures = [0], 0, 0
     for number, row in enumerate(checkpoints, 1):
         try:
             text = signed_by(row["note"], log)
@@ -196,20 +212,26 @@ def check_checkpoints(
             continue
         lines = text.split("\n")
         size, root = int(lines[1]), base64.b64decode(lines[2])
+        start = max(s for s in good if s <= size)
         if lines[0] != origin:
             checker.bad(None, "checkpoint %d names another log" % number)
-        elif size < good:
-            checker.bad(size, "checkpoint %d is smaller than an earlier one (a fork)" % number)
-        elif size > count:
-            checker.bad(count, "checkpoint %d covers entries the bundle lacks" % number)
+            continue
+        if size < largest:
+            checker.bad(
+                size, "checkpoint %d is smaller than an earlier one (a fork)" % number, False
+            )
+        if size > count:
+            checker.bad(count, "checkpoint %d covers entries the bundle lacks" % number, False)
         elif roots.get(size) != root:
             checker.bad(
-                good,
+                start,
                 "checkpoint %d: its root does not match entries #%d..#%d (a fork)"
-                % (number, good, size - 1),
+                % (number, start, size - 1),
+                False,
             )
         else:
-            good = size
+            good.append(size)
+        largest = max(largest, size)
         for cosig in row.get("cosignatures", []):
             cosignatures += 1
             witness = witnesses.get(cosig["witness"])
@@ -282,12 +304,9 @@ def main(argv: list | None = None) -> int:
     if not checker.problems:
         print("OK: the bundle verifies")
         return 0
-    indexes = [i for i, _what in checker.problems if i is not None]
-    if indexes:
-        print("FAILED: first bad entry #%d" % min(indexes))
-    else:
-        print("FAILED")
-    for _index, what in checker.problems[:50]:
+    first = checker.first_bad()
+    print("FAILED: first bad entry #%d" % first if first is not None else "FAILED")
+    for _index, what, _precise in checker.problems[:50]:
         print("  " + what)
     return 1
 

@@ -37,6 +37,8 @@ from salama.lib.fields import Sealed
 class Problem:
     index: int | None
     what: str
+    # False when only a checkpoint's root shows it: the fault lies somewhere from `index` on.
+    precise: bool = True
 
 
 @dataclass
@@ -54,11 +56,16 @@ class Report:
 
     @property
     def first_bad(self) -> int | None:
-        indexes = [p.index for p in self.problems if p.index is not None]
-        return min(indexes) if indexes else None
+        """The first entry an entry-level check names; else where a failed checkpoint's range
+        starts."""
+        for precise in (True, False):
+            found = [p.index for p in self.problems if p.index is not None and p.precise == precise]
+            if found:
+                return min(found)
+        return None
 
-    def add(self, index: int | None, what: str) -> None:
-        self.problems.append(Problem(index, what))
+    def add(self, index: int | None, what: str, precise: bool = True) -> None:
+        self.problems.append(Problem(index, what, precise))
 
 
 def verify_ledger(org_id: int, *, payloads: bool = True) -> Report:
@@ -73,18 +80,17 @@ def verify_ledger(org_id: int, *, payloads: bool = True) -> Report:
         .iterator(chunk_size=5000)
     }
     frontier: list[tuple[int, bytes]] = []
-    chains: dict[tuple[str, int], tuple[int, str]] = {}
+    chains: dict[tuple[str, int], tuple[int, str, int]] = {}
     rows = (
         Entry.objects.for_org(org_id)
         .order_by("index")
         .values_list("index", "kind", "record_id", "version", "body", "leaf_hash")
         .iterator(chunk_size=2000)
     )
-    count = 0
+    count = 0  # leaves so far: the place each entry must stand at
     for index, kind, record_id, version, body, recorded in rows:
         if index != count:
-            report.add(count, f"entry #{count} is missing (the next one is #{index})")
-            count = index
+            report.add(count, f"entry #{count} is missing or out of place (found #{index})")
         leaf = tree.leaf_hash(body.encode())
         _check_entry(report, count, (kind, record_id, version), body, leaf, recorded, chains)
         made: list[bytes] = []
@@ -92,13 +98,13 @@ def verify_ledger(org_id: int, *, payloads: bool = True) -> Report:
         for (height, position), digest in zip(tree.completed(count + 1), made, strict=True):
             if stored_nodes.pop((height, position), None) != digest.hex():
                 first = position << height
-                report.add(first, f"the stored tree node over entries #{first}.. differs")
+                report.add(first, f"the stored tree node over entries #{first}.. differs", False)
         count += 1
         if count in sizes:
             roots[count] = tree.frontier_root(frontier)
     report.entries = count
     for height, position in stored_nodes:
-        report.add(position << height, "a stored tree node stands beyond the entries")
+        report.add(position << height, "a stored tree node stands beyond the entries", False)
     _check_head(report, org_id, count, frontier)
     _check_checkpoints(report, org_id, checkpoints, roots)
     if payloads:
@@ -113,7 +119,7 @@ def _check_entry(
     body: str,
     leaf: bytes,
     recorded: str,
-    chains: dict[tuple[str, int], tuple[int, str]],
+    chains: dict[tuple[str, int], tuple[int, str, int]],
 ) -> None:
     try:
         data = entries.parse(body)
@@ -123,7 +129,10 @@ def _check_entry(
     if leaf.hex() != recorded:
         report.add(index, f"entry #{index} was changed: its hash is not the one recorded")
     if data["index"] != index:
-        report.add(index, f"entry #{index} says it stands at #{data['index']}")
+        # Stands later than it says: entries were slipped in before it; earlier: some were lost.
+        report.add(
+            min(index, int(data["index"])), f"entry #{index} says it stands at #{data['index']}"
+        )
     if (data["kind"], data["record"], data["version"]) != columns:
         report.add(index, f"entry #{index} does not match its record's columns")
     key = (data["kind"], data["record"])
@@ -131,22 +140,27 @@ def _check_entry(
     if before is not None and data["version"] <= before[0]:
         report.add(index, f"entry #{index} repeats or goes back on version {before[0]}")
     if data["prev"] != (before[1] if before else None):
-        report.add(index, f"entry #{index} does not point to its record's previous version")
-    chains[key] = (data["version"], leaf.hex())
+        # This entry was changed, or (if its own hash holds) the version it should point to.
+        report.add(
+            before[2] if before and leaf.hex() == recorded else index,
+            f"entry #{index} does not point to its record's previous version",
+        )
+    chains[key] = (data["version"], leaf.hex(), index)
 
 
 def _check_head(report: Report, org_id: int, count: int, frontier: list[Any]) -> None:
     head = Head.objects.for_org(org_id).first()
     expected = [[h, d.hex()] for h, d in frontier]
     if head is not None and (head.size != count or head.frontier != expected):
-        report.add(min(head.size, count), "the ledger head does not match the entries")
+        report.add(min(head.size, count), "the ledger head does not match the entries", False)
 
 
 def _check_checkpoints(
     report: Report, org_id: int, checkpoints: list[Checkpoint], roots: dict[int, bytes]
 ) -> None:
     verifier = log_verifier(org_id)
-    good_size = 0
+    good: list[int] = [0]  # sizes whose checkpoints match the entries
+    largest = 0
     for checkpoint in checkpoints:
         report.checkpoints += 1
         label = f"checkpoint at size {checkpoint.size} ({checkpoint.slot_at:%Y-%m-%d %H:%M})"
@@ -160,17 +174,22 @@ def _check_checkpoints(
         if name != origin(org_id) or size != checkpoint.size:
             report.add(None, f"{label}: names another log or size")
             continue
-        if size < good_size:
-            report.add(size, f"{label}: smaller than an earlier checkpoint (a fork)")
-        elif size not in roots:
-            report.add(report.entries, f"{label}: entries are missing (the ledger has fewer)")
+        start = max(s for s in good if s <= size)
+        if size < largest:
+            report.add(size, f"{label}: smaller than an earlier checkpoint (a fork)", False)
+        if size not in roots:
+            report.add(
+                report.entries, f"{label}: entries are missing (the ledger has fewer)", False
+            )
         elif roots[size] != root:
             report.add(
-                good_size,
-                f"{label}: its root does not match entries #{good_size}..#{size - 1} (a fork)",
+                start,
+                f"{label}: its root does not match entries #{start}..#{size - 1} (a fork)",
+                False,
             )
         else:
-            good_size = size
+            good.append(size)
+        largest = max(largest, size)
     for cosig in Cosignature.objects.filter(checkpoint__in=checkpoints).select_related(
         "checkpoint"
     ):

@@ -117,9 +117,12 @@ def test_the_database_refuses_update_and_delete_of_entries(ledger: Any) -> None:
         "UPDATE evidence_checkpoint SET size = 1",
         "DELETE FROM evidence_node",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
     assert verify_ledger(ledger.pk).ok
 
 
@@ -207,8 +210,8 @@ def test_an_inserted_entry_is_caught(ledger: Any, tmp_path: Path) -> None:
         data = json.loads(forged.body) | {"record": 99, "version": 1, "prev": None}
         body = json.dumps(data, sort_keys=True, separators=(",", ":"))
         cursor.execute(
-            "INSERT INTO evidence_entry (org_id, index, kind, record_id, version, body, leaf_hash, at)"
-            " VALUES (%s, 7, 'incident', 99, 1, %s, %s, now())",
+            "INSERT INTO evidence_entry"
+            " (org_id, index, kind, record_id, version, body, leaf_hash, at) VALUES (%s, 7, 'incident', 99, 1, %s, %s, now())",
             [ledger.pk, body, tree.leaf_hash(body.encode()).hex()],
         )
     assert_caught(ledger, tmp_path, 7, "says it stands at")

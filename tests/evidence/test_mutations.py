@@ -211,7 +211,8 @@ def test_an_inserted_entry_is_caught(ledger: Any, tmp_path: Path) -> None:
         body = json.dumps(data, sort_keys=True, separators=(",", ":"))
         cursor.execute(
             "INSERT INTO evidence_entry"
-            " (org_id, index, kind, record_id, version, body, leaf_hash, at) VALUES (%s, 7, 'incident', 99, 1, %s, %s, now())",
+            " (org_id, index, kind, record_id, version, body, leaf_hash, at)"
+            " VALUES (%s, 7, 'incident', 99, 1, %s, %s, now())",
             [ledger.pk, body, tree.leaf_hash(body.encode()).hex()],
         )
     assert_caught(ledger, tmp_path, 7, "says it stands at")

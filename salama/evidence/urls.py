@@ -1,0 +1,11 @@
+from django.urls import path
+
+from salama.evidence import views
+
+app_name = "evidence"
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("checkpoint", views.checkpoint_text, name="checkpoint"),
+    path("consistency", views.consistency, name="consistency"),
+    path("<slug:kind>/<int:record_id>/", views.record, name="record"),
+]

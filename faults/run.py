@@ -355,14 +355,16 @@ def render(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
-    parser.add_argument("--only", choices=["checkins", "outbox", "rollcall"], action="append")
+    parser.add_argument(
+        "--only", choices=["checkins", "outbox", "rollcall", "ledger"], action="append"
+    )
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(VAR / "pg")
     cluster.destroy()
     cluster.start()
     results: dict[str, Any] = {}
-    only = set(args.only or ["checkins", "outbox", "rollcall"])
+    only = set(args.only or ["checkins", "outbox", "rollcall", "ledger"])
     try:
         if "checkins" in only:
             say("(a) check-ins under crashes")
@@ -375,6 +377,11 @@ def main() -> int:
 
             say("(c) a roll call drained by two workers under crashes, answers arriving")
             results["rollcall"] = rollcall.run(cluster, args.quick)
+        if "ledger" in only:  # L1: faults/ledger.py
+            from faults import ledger
+
+            say("(d) ledger appends under SIGKILL and a PostgreSQL restart")
+            results["ledger"] = ledger.run(cluster, args.quick)
     finally:
         cluster.stop("immediate")
     (VAR / "results.json").write_text(json.dumps(results, indent=2))
@@ -393,7 +400,7 @@ def main() -> int:
             print(f"{name}: VIOLATION: {violation}")
             failed = True
     print("faults: " + ("FAILED" if failed else "all checks hold"))
-    if not args.quick and only == {"checkins", "outbox", "rollcall"}:
+    if not args.quick and only == {"checkins", "outbox", "rollcall", "ledger"}:
         report.write_section(
             "<!-- faults:results:start -->", "<!-- faults:results:end -->", render(results)
         )

@@ -285,3 +285,28 @@ def _link_token(world: Any) -> str:
                                    deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
         row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
     return token_for(row)
+
+
+# --- evidence (L1) -----------------------------------------------------------------------------
+
+
+def _ledger_record(world: Any) -> int:
+    from salama.evidence import services
+    from salama.evidence.models import Entry
+
+    if not Entry.objects.for_org(world.org).filter(kind="sample_report", record_id=1).exists():
+        services.append(
+            org=world.org, kind="sample_report", record_id=1, version=1, fields={"a": 1}
+        )
+    return 1
+
+
+@sample("kind")
+def _kind(world: Any) -> str:
+    _ledger_record(world)
+    return "sample_report"
+
+
+@sample("record_id")
+def _record_id(world: Any) -> int:
+    return _ledger_record(world)

@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from salama.accounts.models import Organisation
@@ -36,8 +36,15 @@ def _unb64(text: str) -> bytes:
 
 
 def lock_head(org_id: int) -> Head:
-    Head.objects.get_or_create(org_id=org_id)
-    return Head.objects.select_for_update().get(org_id=org_id)
+    head = Head.objects.select_for_update().filter(org_id=org_id).first()
+    if head is None:  # the organisation's first append: make the row, then lock it
+        try:
+            with transaction.atomic():
+                Head.objects.create(org_id=org_id)
+        except IntegrityError:
+            pass  # another process made it first
+        head = Head.objects.select_for_update().get(org_id=org_id)
+    return head
 
 
 def frontier_of(head: Head) -> list[tuple[int, bytes]]:

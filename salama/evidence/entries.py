@@ -107,7 +107,12 @@ def parse(body: str) -> dict[str, Any]:
         data = json.loads(body)
     except ValueError as error:
         raise BadEntry("not JSON") from error
-    if not isinstance(data, dict) or canonical(data).decode() != body:
+    if not isinstance(data, dict):
+        raise BadEntry("not canonical JSON")
+    # An entry holds ASCII keys, integers, null and ASCII strings, for which sorted keys and
+    # compact separators are RFC 8785: the quick form first, the full one only if they differ.
+    quick = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if quick != body and canonical(data).decode() != body:
         raise BadEntry("not canonical JSON")
     keys = {"v", "index", "kind", "record", "version", "prev", "at", "commitments", "attachments"}
     if set(data) != keys or data["v"] != FORMAT:

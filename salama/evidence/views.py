@@ -113,10 +113,10 @@ def record(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
 
 @roles(*READERS)
 def checkpoint_text(request: HttpRequest) -> HttpResponse:
-    """The latest signed checkpoint, as a witness fetches it."""
+    """The latest signed checkpoint, as a witness fetches it (204 before the first one)."""
     latest = selectors.latest_checkpoint(_org(request).pk)
     if latest is None:
-        raise Http404
+        return HttpResponse(status=204)
     return HttpResponse(latest.note, content_type="text/plain; charset=utf-8")
 
 

@@ -97,3 +97,42 @@ def test_witness_endpoints_give_the_checkpoint_and_consistency_proofs(
     )
     refused = client.get("/evidence/consistency?old=2&new=99")
     assert refused.status_code == 400 and refused.json()["detail"]
+
+
+def test_api_serves_witnesses_and_stores_only_valid_cosignatures(
+    world: Any, clients: dict[str, Client]
+) -> None:
+    org = world.org
+    fill(org, records=2, versions=1)
+    checkpoint = services.sign_checkpoint(org_id=org.pk, slot_at=T0)
+    assert checkpoint is not None
+    witness_key = Ed25519PrivateKey.generate()
+    services.add_witness(
+        org=org,
+        vkey=notes.vkey("witness.example/w2", notes.COSIGNATURE, notes.raw_public(witness_key)),
+    )
+    client = clients["observer"]
+    latest = client.get("/api/evidence/checkpoint").json()
+    assert latest["note"] == checkpoint.note and latest["size"] == 3
+    text = checkpoint.note[: checkpoint.note.rfind("\n\n") + 1]
+    forged = notes.cosign(text, "witness.example/w2", Ed25519PrivateKey.generate(), 5)
+    refused = client.post(
+        "/api/evidence/cosignatures",
+        {"checkpoint": checkpoint.pk, "line": forged},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422 and refused.json()["detail"]
+    good = notes.cosign(text, "witness.example/w2", witness_key, 5)
+    stored = client.post(
+        "/api/evidence/cosignatures",
+        {"checkpoint": checkpoint.pk, "line": good},
+        content_type="application/json",
+    )
+    assert stored.status_code == 201 and Cosignature.objects.get().witness_name.endswith("w2")
+    assert clients["staff"].get("/api/evidence/checkpoint").status_code == 403
+    outsider = clients["outsider"].post(
+        "/api/evidence/cosignatures",
+        {"checkpoint": checkpoint.pk, "line": good},
+        content_type="application/json",
+    )
+    assert outsider.status_code in (403, 404)

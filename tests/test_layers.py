@@ -20,6 +20,7 @@ LAYERS = [
     "alerts",
     "rollcalls",
     "facilities",
+    "incidents",
     "privacy",
     "bench_floor",
     "demo",

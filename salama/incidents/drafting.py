@@ -112,6 +112,14 @@ NUMBER_WORDS = {
 # plural is broken (أطباء, مرضى), so it cannot be a plural.
 DUAL_STEMS = ("طبيب", "مريض", "شخص", "طفل", "قتيل", "جريح", "شهيد", "مدني", "رجل")
 DUAL_AN_ONLY = ("ممرض", "مسعف", "عامل", "سائق", "مصاب", "موظف")
+# Arabic plural nouns of the dead and injured: their number stands before them ("ثلاثة شهداء");
+# after a verb or verbal noun it follows ("استشهاد ٣").
+COUNTED_NOUNS = frozenset(
+    normalize(w) for w in ("قتلى", "قتيل", "شهداء", "شهيد", "جرحى", "جريح", "مصابين", "ضحايا")
+)
+KILLED = tuple(normalize(w) for w in KILLED)
+INJURED = tuple(normalize(w) for w in INJURED)
+NUMBER_WORDS = {normalize(k): v for k, v in NUMBER_WORDS.items()}
 CLAUSE = re.compile(r"[.;!?\n،؛]")
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -126,8 +134,13 @@ TWO_WORD_MONTHS = {
     ("تشرين", "الاول"): 10, ("تشرين", "الثاني"): 11, ("كانون", "الاول"): 12,
     ("كانون", "الثاني"): 1,
 }  # fmt: skip
-TODAY = {"today", "tonight", "this morning", "اليوم", "الليله", "صباح اليوم"}
-YESTERDAY = {"yesterday", "last night", "امس", "البارحه", "مساء امس", "ليله امس"}
+TODAY_WORDS = {"today", "tonight", "this morning", "اليوم", "الليله", "صباح اليوم"}
+YESTERDAY_WORDS = {"yesterday", "last night", "امس", "البارحه", "مساء امس", "ليله امس"}
+
+
+TODAY = {normalize(w) for w in TODAY_WORDS}
+YESTERDAY = {normalize(w) for w in YESTERDAY_WORDS}
+MONTHS = {normalize(k): v for k, v in MONTHS.items()}
 
 
 @dataclass(frozen=True)
@@ -236,8 +249,12 @@ def _is_dual(word: str) -> bool:
 
 
 def _keyword(word: str, keywords: tuple[str, ...]) -> bool:
-    return any(v in keywords for v in variants(word)) or any(
-        len(k) >= 5 and word.startswith(k) for k in keywords if k.isascii()
+    """A death or injury word: exactly, or as the start of a longer form (``قتيلان``,
+    ``wounding``), once clitic prefixes are set aside."""
+    return any(
+        v in keywords
+        or any(len(k) >= (5 if k.isascii() else 3) and v.startswith(k) for k in keywords)
+        for v in variants(word)
     )
 
 
@@ -259,7 +276,9 @@ def _counts(tokens: Sequence[Token]) -> list[Finding]:
                     continue
                 if tokens[j].norm in ("a", "an") and j > i:
                     continue
-                after_first = not token.norm.isascii()
+                after_first = not token.norm.isascii() and not (
+                    set(variants(token.norm)) & COUNTED_NOUNS
+                )
                 tie = 0 if (j > i) == after_first else 1
                 pairs.append((abs(j - i), tie, i, j, name))
     best: dict[str, Finding] = {}

@@ -89,12 +89,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-KILLED = (
+KILLED: tuple[str, ...] = (
     "killed", "killing", "dead", "died", "dies", "deaths", "death", "martyr", "lives",
     "قتل", "قتلي", "مقتل", "قتيل", "قتيلا", "استشهد", "استشهاد", "شهيد", "شهداء", "شهيدا",
     "وفاه", "توفي", "توفيت", "موت", "مات", "ماتت", "ارتقي", "ارتقاء", "الضحايا", "ضحايا",
 )  # fmt: skip
-INJURED = (
+INJURED: tuple[str, ...] = (
     "injured", "injuring", "injuries", "injury", "wounded", "wounding", "hurt", "casualties",
     "جرح", "جريح", "جرحي", "اصابه", "اصابات", "مصاب", "مصابين", "مصابا", "اصيب", "اصيبت",
     "اصابه", "جراح", "بجروح", "الجرحي", "جريحا",

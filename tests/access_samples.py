@@ -285,3 +285,26 @@ def _link_token(world: Any) -> str:
                                    deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
         row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
     return token_for(row)
+
+
+# --- incidents (I1) -----------------------------------------------------------------------------
+
+
+@sample("incident_id")
+def _incident_id(world: Any) -> int:
+    from salama.incidents import services
+    from salama.incidents.models import Incident
+    from salama.incidents.validation import ReportData
+    from salama.lib import clock
+    from salama.people.models import Area
+
+    found = Incident.objects.for_org(world.org).first()
+    if found is not None:
+        return found.pk
+    from salama.accounts.models import Membership
+
+    area = Area.objects.for_org(world.org).get(pk=_area_id(world))
+    by = Membership.objects.filter(org=world.org, role="coordinator").first()
+    data = ReportData(occurred_on=clock.now().date(), area=area)
+    report = services.create_report(org=world.org, data=data, channel="page", by=by)
+    return services.consolidate_reports(reports=[report], by=by).pk

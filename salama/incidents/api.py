@@ -115,12 +115,12 @@ class ConsolidateIn(Schema):
 
 
 class SourceIn(Schema):
-    kind: str
+    kind: str = ""  # checked by the service (after the incident is found: 404 before 422)
     note: str = ""
 
 
 class MoveIn(Schema):
-    to: str
+    to: str = ""
     certainty: str = ""
     reason: str = ""
     duplicate_of: int | None = ID  # an incident's number

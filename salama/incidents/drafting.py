@@ -20,8 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from salama.lib import clock
 from salama.lib.textnorm import normalize
@@ -213,18 +214,39 @@ def phrase_table(extra: dict[str, str] | None = None) -> tuple[tuple[str, tuple[
     return _compiled(tuple(pairs))
 
 
-def find_phrases(
-    tokens: Sequence[Token], table: Iterable[tuple[str, tuple[str, ...]]]
-) -> list[Finding]:
-    found = []
+@lru_cache(maxsize=256)
+def _by_first_word(
+    table: tuple[tuple[str, tuple[str, ...]], ...],
+) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for code, words in table:
-        if not words:
-            continue
-        for i in range(len(tokens) - len(words) + 1):
-            if all(_word_matches(w, tokens[i + j].norm) for j, w in enumerate(words)):
-                found.append(
-                    Finding("attack_type", code, tokens[i].start, tokens[i + len(words) - 1].end)
-                )
+        if words:
+            index.setdefault(words[0], []).append((code, words))
+    return index
+
+
+def _candidates(word: str, index: dict[str, list[tuple[str, tuple[str, ...]]]]) -> list[Any]:
+    """The phrases whose first word matches this word: exactly, or as its start (4+ letters)."""
+    found = []
+    for variant in variants(word):
+        found += index.get(variant, [])
+        for end in range(4, len(variant)):
+            found += index.get(variant[:end], [])
+    return found
+
+
+def find_phrases(
+    tokens: Sequence[Token], table: tuple[tuple[str, tuple[str, ...]], ...]
+) -> list[Finding]:
+    index = _by_first_word(table)
+    found = []
+    for i, token in enumerate(tokens):
+        for code, words in _candidates(token.norm, index):
+            if i + len(words) > len(tokens):
+                continue
+            if all(_word_matches(w, tokens[i + j].norm) for j, w in enumerate(words[1:], 1)):
+                end = tokens[i + len(words) - 1].end
+                found.append(Finding("attack_type", code, token.start, end))
     return found
 
 
@@ -390,28 +412,31 @@ def area_names(areas: Iterable[object]) -> list[AreaName]:
 
 
 def find_area(tokens: Sequence[Token], names: Sequence[AreaName]) -> Finding | None:
-    """The best area name in the text: exact words first (a longer name wins), then fuzzy."""
-    best: tuple[float, int, Finding] | None = None
+    """The best area name in the text: the highest score (exact words score 100), then the
+    longer name; a window of the text's words is compared with each name of its length, also
+    with its Arabic clitic prefixes set aside."""
+    by_size: dict[int, list[AreaName]] = {}
     for name in names:
-        size = len(name.words)
-        target = " ".join(name.words)
+        by_size.setdefault(len(name.words), []).append(name)
+    best: tuple[float, int, Finding] | None = None
+    for size, group in by_size.items():
+        targets = [" ".join(n.words) for n in group]
         for i in range(len(tokens) - size + 1):
             window = tokens[i : i + size]
-            text_words = [t.norm for t in window]
-            exact = all(w in variants(t) for w, t in zip(name.words, text_words, strict=True))
-            if exact:
-                score = 100.0
-            else:
-                if len(target) < 5:
+            words = [t.norm for t in window]
+            tries = {" ".join(words), " ".join(variants(w)[-1] for w in words)}
+            if size == 1:
+                tries |= set(variants(words[0]))
+            for text in tries:
+                match = process.extractOne(
+                    text, targets, scorer=fuzz.ratio, score_cutoff=AREA_THRESHOLD
+                )
+                if match is None or (match[1] < 100 and len(match[0]) < 5):
                     continue
-                plain = " ".join(variants(w)[-1] if not w.isascii() else w for w in text_words)
-                score = max(fuzz.ratio(target, " ".join(text_words)), fuzz.ratio(target, plain))
-                if score < AREA_THRESHOLD:
-                    continue
-            finding = Finding("area", name.area, window[0].start, window[-1].end)
-            key = (score, len(target))
-            if best is None or key > best[:2]:
-                best = (score, len(target), finding)
+                key = (match[1], len(match[0]))
+                if best is None or key > best[:2]:
+                    finding = Finding("area", group[match[2]].area, window[0].start, window[-1].end)
+                    best = (match[1], len(match[0]), finding)
     return best[2] if best else None
 
 

@@ -331,3 +331,44 @@ def verify(request: HttpRequest, incident_id: int, payload: MoveIn) -> dict[str,
     except IncidentError as error:
         raise HttpError(422, " ".join(error.messages)) from error
     return _incident_out(_incident(request, incident_id))
+
+
+class EditIn(ReportIn):
+    own_staff_attacked: bool | None = None
+
+
+@router.put("/incidents/{incident_id}", response=IncidentOut, auth=gated(*COORDINATING))
+@api_roles(*COORDINATING)
+def edit(request: HttpRequest, incident_id: int, payload: EditIn) -> dict[str, Any]:
+    """Replace what the incident says (a coordinator's correction after consolidation); the
+    reports keep their own numbers; a new version is stored."""
+    incident = _incident(request, incident_id)
+    org = _org(request)
+    data = _data(org, ReportIn(**payload.model_dump(exclude={"own_staff_attacked"})))
+    try:
+        services.edit_incident(
+            incident=incident, data=data, by=_member(request), request=request,
+            own_staff_attacked=payload.own_staff_attacked,
+        )  # fmt: skip
+    except IncidentError as error:
+        raise HttpError(422, " ".join(error.messages)) from error
+    return _incident_out(_incident(request, incident_id))
+
+
+class WordsIn(Schema):
+    words: dict[str, str] = Field(default_factory=dict, max_length=500)  # phrase -> type code
+
+
+@router.put("/incident-draft-words", response={200: dict[str, Any]}, auth=gated(*COORDINATING))
+@api_roles(*COORDINATING)
+def save_words(request: HttpRequest, payload: WordsIn) -> dict[str, Any]:
+    """The organisation's own phrases for drafts from text (added to the built-in ones)."""
+    try:
+        services.save_draft_words(
+            org=_org(request), words=payload.words, by=_member(request), request=request
+        )
+    except IncidentError as error:
+        raise HttpError(
+            422, _("Unknown attack type or empty phrase: %(p)s") % {"p": error.messages[0]}
+        ) from error
+    return {"words": payload.words}

@@ -112,3 +112,38 @@ def test_another_organisation_sees_nothing(place: Place, clients: dict[str, Clie
     csv_text = b"".join(outsider.get("/incidents/export/public.csv").streaming_content).decode()
     assert len(csv_text.splitlines()) == 2  # headers only
     assert Incident.objects.count() == 1
+
+
+def test_a_coordinator_corrects_an_incident_and_a_version_is_stored(
+    place: Place, coordinator: Client
+) -> None:
+    incident = verified(place, ["eyewitness_told"])
+    body = {"occurred_on": yesterday().isoformat(), "area_id": place.areas["Al-Shaar"].pk,
+            "attack_types": ["setting_fire"], "victims": {"killed_total": 5},
+            "own_staff_attacked": True}  # fmt: skip
+    answer = coordinator.put(f"/api/incidents/{incident.pk}", body,
+                             content_type="application/json")  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    assert (
+        answer.json()["killed_total"] == 5 and answer.json()["certainty_suggested"] == "confirmed"
+    )
+    assert Incident.objects.get(pk=incident.pk).versions.latest("number").action == "edited"
+    assert report_numbers(incident) == [2]  # the report keeps its own numbers
+
+
+def report_numbers(incident: Incident) -> list[int | None]:
+    return list(incident.reports.values_list("killed_total", flat=True))
+
+
+def test_an_organisation_adds_its_own_drafting_phrases(place: Place, coordinator: Client) -> None:
+    text = {"text": "They used a bomb kite on the clinic in Sukkari"}
+    before = coordinator.post("/api/incident-drafts", text, content_type="application/json")
+    assert "setting_fire" not in before.json()["attack_types"]
+    saved = coordinator.put("/api/incident-draft-words", {"words": {"bomb kite": "setting_fire"}},
+                            content_type="application/json")  # fmt: skip
+    assert saved.status_code == 200
+    after = coordinator.post("/api/incident-drafts", text, content_type="application/json")
+    assert "setting_fire" in after.json()["attack_types"]
+    bad = coordinator.put("/api/incident-draft-words", {"words": {"x": "nonsense"}},
+                          content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422

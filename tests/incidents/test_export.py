@@ -143,6 +143,11 @@ def test_public_export_over_the_demo() -> None:
     org = Organisation.objects.get(slug="demo")
     states = set(Incident.objects.filter(org=org).values_list("state", flat=True))
     assert states == set(STATES)
+    from salama.demo.incidents import load
+
+    count = Incident.objects.count()
+    load()  # loading again duplicates nothing
+    assert Incident.objects.count() == count
     several = Incident.objects.filter(org=org).annotate(n=Count("reports")).filter(n__gte=2)
     assert several.count() >= 2  # some incidents consolidate several reports
     assert check_public(org, area_allowed=False) >= 3

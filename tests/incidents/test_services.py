@@ -201,3 +201,22 @@ def test_the_channel_is_checked(place: Place) -> None:
     with pytest.raises(IncidentError):
         services.create_report(org=place.org, data=data(place), channel="pigeon")
     assert Channel.SMS == "sms"
+
+
+def test_the_queue_shows_drafts_and_rumours_first_then_the_oldest(place: Place) -> None:
+    from salama.incidents import selectors
+
+    def incident(kinds: list[str], to: list[str]) -> Incident:
+        made = services.consolidate_reports(reports=[report(place)], by=place.coordinator)
+        for kind in kinds:
+            services.add_source(incident=made, kind=kind, by=place.coordinator)
+        for state in to:
+            made = services.move(incident=made, to=state, by=place.coordinator)
+        return made
+
+    reviewed = incident(["eyewitness_told"], ["under_review"])  # oldest, probable
+    rumour = incident(["social_media"], ["under_review"])
+    draft = incident(["eyewitness_told"], [])
+    incident(["eyewitness_told"], ["under_review", "verified"])  # decided: not in the queue
+    order = [row["number"] for row in selectors.queue(place.org)]
+    assert order == [rumour.number, draft.number, reviewed.number]

@@ -33,12 +33,12 @@ CONDITION = {
 def propose_update(*, incident: Incident) -> FacilityProposal | None:
     """Propose (or refresh the open proposal of) the incident's facility status, when the
     incident names a facility and says something about its damage or functionality."""
-    if incident.facility_id is None or (
-        incident.damage == "unknown" and incident.functionality == "unknown"
-    ):
-        return None
     with transaction.atomic():
         FacilityProposal.objects.filter(incident=incident, state="proposed").delete()
+        if incident.facility_id is None or (
+            incident.damage == "unknown" and incident.functionality == "unknown"
+        ):
+            return None  # nothing (any more) to propose
         return FacilityProposal.objects.create(
             org_id=incident.org_id, incident=incident, facility_id=incident.facility_id,
             functionality=incident.functionality, condition=CONDITION[incident.damage],

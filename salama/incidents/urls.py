@@ -17,6 +17,7 @@ urlpatterns = [
     path("export/incidents.geojson", views.export_geojson, name="export_geojson"),
     path("facility/<int:facility_id>/", views.facility_history, name="facility"),
     path("<int:incident_id>/", views.detail, name="detail"),
+    path("<int:incident_id>/edit/", views.edit, name="edit"),
     path("<int:incident_id>/sources/", views.add_source, name="add_source"),
     path("<int:incident_id>/sources/remove/", views.remove_source, name="remove_source"),
     path("<int:incident_id>/move/", views.move, name="move"),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -230,6 +231,43 @@ def services_moves(state: str) -> frozenset[str]:
     from salama.incidents.verification import MOVES
 
     return MOVES.get(state, frozenset())
+
+
+def _initial(incident: Incident) -> dict[str, Any]:
+    from salama.incidents.models import VICTIM_FIELDS
+
+    initial: dict[str, Any] = {
+        name: getattr(incident, name)
+        for name in (
+            "occurred_on", "occurred_time", "area", "location", "attack_types", "facility",
+            "facility_type", "affiliation", "damage", "functionality", "targeted",
+            "impact_kind", "narrative", "impact_text", "follow_up", "perpetrator",
+            *VICTIM_FIELDS,
+        )
+    }  # fmt: skip
+    initial.update({f"resource_{k}": a for k, a in incident.resources.items()})
+    return initial
+
+
+@roles(*COORDINATING)
+@local_time
+def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """A coordinator's correction of what the incident says (its reports keep their own)."""
+    incident = _incident(request, incident_id)
+    form = ReportForm(request.POST or None, initial=_initial(incident), org=_org(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_incident(
+                incident=incident, data=form.data_for_service(), by=_member(request),
+                request=request,
+            )  # fmt: skip
+        except IncidentError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, _("The incident was corrected."))
+            return redirect("incidents:detail", incident_id=incident.pk)
+    action = reverse("incidents:edit", kwargs={"incident_id": incident.pk})
+    return render(request, "incidents/report_form.html", {"form": form, "action": action})
 
 
 @roles(*COORDINATING)

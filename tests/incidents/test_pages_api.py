@@ -147,3 +147,29 @@ def test_an_organisation_adds_its_own_drafting_phrases(place: Place, coordinator
     bad = coordinator.put("/api/incident-draft-words", {"words": {"x": "nonsense"}},
                           content_type="application/json")  # fmt: skip
     assert bad.status_code == 422
+
+
+def test_a_coordinator_corrects_an_incident_on_its_page(place: Place, coordinator: Client) -> None:
+    incident = verified(place, ["eyewitness_told"])
+    form = coordinator.get(f"/incidents/{incident.pk}/edit/").content.decode()
+    assert "Two nurses" in form  # the form starts from what the incident says
+    fields = {
+        "occurred_on": yesterday().isoformat(), "area": place.areas["Al-Sukkari"].pk,
+        "facility": place.facility.pk,
+        "attack_types": ["heavy_weapons", "setting_fire"], "damage": "destroyed",
+        "functionality": "none", "targeted": "yes", "impact_kind": "direct",
+        "killed_total": "3", "killed_provider": "4",
+        **{f"resource_{r}": "unknown" for r in (
+            "facility", "transport", "personnel", "patients", "supplies", "warehouse", "other")},
+    }  # fmt: skip
+    refused = coordinator.post(f"/incidents/{incident.pk}/edit/", fields)
+    assert "do not add up" in refused.content.decode()
+    fields["killed_provider"] = "3"
+    done = coordinator.post(f"/incidents/{incident.pk}/edit/", fields)
+    assert done.status_code == 302
+    incident.refresh_from_db()
+    assert incident.killed_total == 3 and incident.attack_types == ["heavy_weapons", "setting_fire"]
+    assert incident.proposals.get(state="proposed").functionality == "none"
+    fields.pop("facility")  # no facility any more: nothing is proposed
+    coordinator.post(f"/incidents/{incident.pk}/edit/", fields)
+    assert not incident.proposals.filter(state="proposed").exists()

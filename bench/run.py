@@ -23,6 +23,7 @@ from typing import Any
 from bench import common, report, rollcalls
 from bench import evidence as l1
 from bench import facilities as fa1
+from bench import incidents as i1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
 
@@ -33,6 +34,7 @@ PHASES = {
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
     "evidence": "the evidence ledger: appends and proofs at 1,000,000 entries, verify (L1)",
+    "incidents": "attacks on health care: drafts, queue, list and map, public CSV (I1)",
 }
 
 
@@ -53,6 +55,7 @@ def sizes(quick: bool) -> dict[str, Any]:
             facility_updates=20_000,
             ledger_large=20_000,
             ledger_small=2_000,
+            incidents=2000,
         )
     return dict(
         scale_persons=100_000,
@@ -69,6 +72,7 @@ def sizes(quick: bool) -> dict[str, Any]:
         facility_updates=1_000_000,
         ledger_large=1_000_000,
         ledger_small=100_000,
+        incidents=100_000,
     )
 
 
@@ -292,7 +296,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
         "--only",
-        choices=["ingest", "scale", "sqlite", "rollcalls", "facilities", "evidence"],
+        choices=list(PHASES),
         action="append",
     )
     parser.add_argument(
@@ -318,7 +322,7 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities", "evidence"])
+    only = set(args.only or PHASES)
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
@@ -327,6 +331,7 @@ def main() -> None:
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
         "facilities": lambda: fa1.run(cluster, cfg, quick),
         "evidence": lambda: l1.run(cluster, cfg, quick),
+        "incidents": lambda: i1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -336,17 +341,20 @@ def main() -> None:
     results["load_after"] = loadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
     name = "results-quick.json" if quick else "results.json"
-    if only == {"rollcalls"}:  # B2 alone: keep the last full run's file
-        name = name.replace("results", "results-rollcalls")
+    core = {"ingest", "scale", "sqlite"}  # the phases of the main Results table
+    if not core <= only:  # a partial run (--only X) keeps the last full run's file and table
+        name = name.replace("results", "results-" + "-".join(sorted(only)))
     (VAR / name).write_text(json.dumps(results, indent=2))
     log(f"wrote {VAR / name}")
     if not quick:
-        if only != {"rollcalls"}:
+        if core <= only:
             report.write(results)
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
         if "evidence" in results:
             report.write_section(l1.MARK_START, l1.MARK_END, l1.render(results))
+        if "incidents" in results:
+            report.write_section(i1.MARK_START, i1.MARK_END, i1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "salama.rollcalls",
     "salama.facilities",
     "salama.evidence",
+    "salama.incidents",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

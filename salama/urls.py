@@ -23,6 +23,7 @@ urlpatterns = [
     path("rollcalls/", include("salama.rollcalls.urls")),
     path("facilities/", include("salama.facilities.urls")),
     path("evidence/", include("salama.evidence.urls")),
+    path("incidents/", include("salama.incidents.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

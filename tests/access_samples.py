@@ -310,3 +310,26 @@ def _kind(world: Any) -> str:
 @sample("record_id")
 def _record_id(world: Any) -> int:
     return _ledger_record(world)
+
+
+# --- incidents (I1) -----------------------------------------------------------------------------
+
+
+@sample("incident_id")
+def _incident_id(world: Any) -> int:
+    from salama.incidents import services
+    from salama.incidents.models import Incident
+    from salama.incidents.validation import ReportData
+    from salama.lib import clock
+    from salama.people.models import Area
+
+    found = Incident.objects.for_org(world.org).first()
+    if found is not None:
+        return found.pk
+    from salama.accounts.models import Membership
+
+    area = Area.objects.for_org(world.org).get(pk=_area_id(world))
+    by = Membership.objects.filter(org=world.org, role="coordinator").first()
+    data = ReportData(occurred_on=clock.now().date(), area=area)
+    report = services.create_report(org=world.org, data=data, channel="page", by=by)
+    return services.consolidate_reports(reports=[report], by=by).pk

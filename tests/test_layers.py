@@ -21,6 +21,7 @@ LAYERS = [
     "rollcalls",
     "facilities",
     "evidence",
+    "incidents",
     "privacy",
     "bench_floor",
     "demo",

@@ -11,6 +11,7 @@ STEPS = [
     "salama.demo.rollcalls.load",
     "salama.demo.facilities.load",  # FA1
     "salama.demo.evidence.load",  # L1
+    "salama.demo.incidents.load",  # I1
 ]
 
 

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "salama.incidents"
+
+    def ready(self) -> None:
+        from salama.incidents import commands, texts
+        from salama.messaging import commands as registry
+
+        texts.register()
+        registry.register(
+            registry.Command(
+                commands.NAME, commands.handle_text, order=25, off_by_default=True,
+                from_shared_phone=False,
+            )
+        )  # fmt: skip

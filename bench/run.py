@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import common, report, rollcalls
 from bench import facilities as fa1
+from bench import reports as r1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
 
@@ -31,6 +32,7 @@ PHASES = {
     "sqlite": "the embedded default",
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
+    "reports": "the sitrep: a PDF for 100 persons, aggregates for 100,000, memory (R1)",
 }
 
 
@@ -49,6 +51,8 @@ def sizes(quick: bool) -> dict[str, Any]:
             sqlite_persons=50,
             facilities=200,
             facility_updates=20_000,
+            report_small=100,
+            report_large=2000,
         )
     return dict(
         scale_persons=100_000,
@@ -63,6 +67,8 @@ def sizes(quick: bool) -> dict[str, Any]:
         sqlite_persons=200,
         facilities=2000,
         facility_updates=1_000_000,
+        report_small=100,
+        report_large=100_000,
     )
 
 
@@ -285,7 +291,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
-        "--only", choices=["ingest", "scale", "sqlite", "rollcalls", "facilities"], action="append"
+        "--only",
+        choices=["ingest", "scale", "sqlite", "rollcalls", "facilities", "reports"],
+        action="append",
     )
     parser.add_argument(
         "--field",
@@ -310,7 +318,7 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities"])
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities", "reports"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
@@ -318,6 +326,7 @@ def main() -> None:
         "sqlite": lambda: sqlite(cfg, workers),
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
         "facilities": lambda: fa1.run(cluster, cfg, quick),
+        "reports": lambda: r1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -336,6 +345,8 @@ def main() -> None:
             report.write(results)
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
+        if "reports" in results:
+            report.write_section(r1.MARK_START, r1.MARK_END, r1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

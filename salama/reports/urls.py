@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("generate/", views.generate, name="generate"),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
     path("settings/", views.settings_page, name="settings"),
     path("exports/", views.export_list, name="exports"),
     path("exports/download/", views.export, name="export"),

@@ -228,3 +228,26 @@ def cap_feed(request: HttpRequest) -> HttpResponse:
     services.record_feed(token=token, request=request)
     body = cap.feed_xml(token.org)
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@roles(*COORDINATING)
+@local_time
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    from django.conf import settings
+
+    from salama.reports import dashboard
+    from salama.reports.labels import labels
+
+    found = dashboard.dashboard(_org(request))
+    context = {
+        "summary": found["summary"],
+        "heard_line": f"{found['summary'].heard_since} / {found['summary'].total}",
+        "facility_counts": found["facility_counts"],
+        "data": {k: found[k] for k in ("areas", "facilities", "days")},
+        "layers": {"areas": _("Areas"), "facilities": _("Facilities")},
+        "last_day": len(found["days"]) - 1,
+        "L": labels(),
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    return render(request, "reports/dashboard.html", context)

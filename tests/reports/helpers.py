@@ -83,3 +83,18 @@ def pdf_pages(body: bytes, tmp_path: Path) -> int:
 
 
 FACILITY = {"code": CODE, "name": NAME, "name_ar": NAME_AR}
+
+
+def pdf_words(body: bytes, tmp_path: Path) -> list[tuple[str, float, float]]:
+    """Every word of the PDF's first page as drawn: (text, x, y), from `pdftotext -bbox`."""
+    import html
+    import re
+
+    path = tmp_path / "words.pdf"
+    path.write_bytes(body)
+    out = subprocess.run(
+        [PDFTOTEXT, "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>'
+    return [(html.unescape(t), float(x), float(y)) for x, y, t in re.findall(pattern, out.stdout)]

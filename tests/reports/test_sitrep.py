@@ -190,3 +190,20 @@ def test_unknown_edition_is_refused_with_a_message(world: Any) -> None:
         services.generate_report(org=world.org, edition="press")
     assert not Report.objects.exists()
     assert json.dumps(services.content_of(Report(content="")))
+
+
+def test_dashboard_headline_map_layers_and_days(
+    world: Any, scene: Any, clients: dict[str, Any]
+) -> None:
+    from salama.reports import dashboard
+
+    found = dashboard.dashboard(world.org)
+    assert found["summary"].total == 6
+    assert len(found["days"]) == dashboard.DAYS
+    q7x = next(f for f in found["facilities"] if f[6] == FACILITY["code"])
+    # Two days ago it was fully functioning; now it is not.
+    assert q7x[7][-1] == "none" and "full" in q7x[7][:-1]
+    page = clients["coordinator"].get("/reports/dashboard/")
+    assert page.status_code == 200
+    assert b'id="dash-map"' in page.content and b'id="dash-day"' in page.content
+    assert clients["observer"].get("/reports/dashboard/").status_code == 403

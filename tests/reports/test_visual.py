@@ -21,7 +21,7 @@ from salama.people.models import ContactPoint, Person
 from salama.reports import render
 from salama.reports.models import Report
 from tests.conftest import DOC_SCREENSHOTS
-from tests.reports.helpers import pdf_pages, pdf_text
+from tests.reports.helpers import pdf_pages, pdf_text, pdf_words
 
 DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
@@ -59,8 +59,21 @@ def test_demo_sitreps_in_both_languages(tmp_path: Path) -> None:
                     {0x202A: None, 0x202B: None, 0x202C: None}
                 )
             )
-            # Dates read in order in both languages (never 05-12-2026 or 12:18 reversed).
+            # Dates read in order in both languages (never 05-12-2026 or 12:18 reversed): in
+            # the text, and as drawn, the date stands left of its time on the same line, in
+            # Arabic too (an isolated left-to-right run).
             assert stamp in text, (edition, lang)
+            day, clock_time = stamp.split()
+            words = pdf_words(body, tmp_path)
+            dates = [(x, y) for t, x, y in words if t == day]
+            times = [(x, y) for t, x, y in words if t == clock_time]
+            assert dates and times
+            assert any(dx < tx and abs(dy - ty) < 2 for dx, dy in dates for tx, ty in times), (
+                edition,
+                lang,
+                dates,
+                times,
+            )
             assert all(DATE.fullmatch(d) for d in DATE.findall(text))
             if lang == "ar":
                 assert "تقرير الوضع" in text

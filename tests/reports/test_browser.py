@@ -44,3 +44,19 @@ def test_dashboard_layers_and_time_slider(
     yesterday = (clock.now() - timedelta(days=1)).astimezone(ZoneInfo(live_world.org.time_zone))
     assert page.text_content("#dash-day-label") == yesterday.strftime("%Y-%m-%d")
     screenshot(page, f"reports-dashboard-{language}.png", tmp_path, full_page=True)
+
+
+def test_an_export_downloads_with_its_progress_shown(
+    page: Any, live_server: Any, live_world: Any, tmp_path: Path
+) -> None:
+    build_roster(live_world)
+    log_in(page, "coordinator")
+    page.goto("/reports/exports/")
+    with page.expect_download() as waiting:
+        page.click("a[data-export='salama-roster-public.csv']")
+    download = waiting.value
+    assert download.suggested_filename == "salama-roster-public.csv"
+    body = Path(download.path()).read_bytes().decode("utf-8")
+    assert body.startswith("\ufefftotal,") and "#indicator+staff+total+num" in body
+    page.wait_for_selector("#export-progress-text[data-state='done']")
+    assert page.locator("#export-progress").get_attribute("value") == "1"

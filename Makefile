@@ -59,7 +59,7 @@ format: $(STAMP)
 
 # Needs GNU gettext (msgfmt); the compiled catalogues are committed, so set-up does not.
 # Each app keeps its own catalogue (salama/<app>/locale); salama/locale holds the shared pages.
-APPS := accounts people safety alerts messaging worker privacy rollcalls facilities
+APPS := accounts people safety alerts messaging worker privacy rollcalls facilities reports
 messages: $(STAMP)
 	cd salama && ../$(BIN)/salama makemessages -l ar --no-obsolete $(foreach a,$(APPS),--ignore '$(a)/*')
 	for a in $(APPS); do mkdir -p salama/$$a/locale && \

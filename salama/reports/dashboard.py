@@ -13,6 +13,7 @@ from salama.accounts.models import Organisation
 from salama.facilities import selectors as facility_selectors
 from salama.facilities.models import StatusUpdate
 from salama.lib import clock
+from salama.reports.sections_core import functionality_before
 from salama.safety import selectors as safety_selectors
 
 DAYS = 7
@@ -26,14 +27,17 @@ def day_ends(org: Organisation, now: datetime) -> list[datetime]:
 
 
 def facility_timeline(org: Organisation, ids: list[int], ends: list[datetime]) -> dict[int, list]:
-    """Each facility's functionality at each end (history rows: the latest observed before)."""
+    """Each facility's functionality at each end: the state before the first day (one index
+    probe per facility), then the updates observed within the days."""
+    start = ends[0] - timedelta(days=1)
+    before = functionality_before(org, ids, start)
+    out: dict[int, list[str]] = {i: [before.get(i, "unknown")] * len(ends) for i in ids}
     rows = (
         StatusUpdate.objects.for_org(org)
-        .filter(facility_id__in=ids, observed_at__lte=ends[-1])
+        .filter(facility_id__in=ids, observed_at__gte=start, observed_at__lte=ends[-1])
         .order_by("facility_id", "observed_at", "id")
         .values_list("facility_id", "observed_at", "functionality")
     )
-    out: dict[int, list[str]] = {i: ["unknown"] * len(ends) for i in ids}
     for facility_id, at, functionality in rows.iterator():
         days = out[facility_id]
         for n, end in enumerate(ends):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from salama.facilities.models import FacilityStatus, StatusUpdate
 from salama.facilities.vocabulary import FUNCTIONALITY_RANK, Functionality
-from salama.people.models import Area, DecisionKind, Person, Status
+from salama.people.models import Area, DecisionKind, Facility, Person, Status
 from salama.reports import sections
 from salama.reports.sections import Scope, Section
 from salama.rollcalls.models import RollCall, RollCallRecipient
@@ -247,18 +247,21 @@ def rollcalls_partner(scope: Scope) -> dict[str, Any] | None:
 # --- facilities -----------------------------------------------------------------------------
 
 
-def _functionality_before(scope: Scope, facility_ids: list[int], since: datetime) -> dict:
-    """Each facility's functionality as of `since` (its latest update observed before then)."""
-    before: dict[int, str] = {}
-    rows = (
-        StatusUpdate.objects.for_org(scope.org)
-        .filter(facility_id__in=facility_ids, observed_at__lt=since)
-        .order_by("facility_id", "-observed_at", "-id")
-        .values_list("facility_id", "functionality")
+def functionality_before(org: Any, facility_ids: list[int], since: datetime) -> dict[int, str]:
+    """Each facility's functionality as of `since`: its latest update observed before then,
+    one index probe per facility (facupdate_history), never a scan of the history."""
+    latest = (
+        StatusUpdate.objects.filter(facility_id=OuterRef("pk"), observed_at__lt=since)
+        .order_by("-observed_at", "-id")
+        .values("functionality")[:1]
     )
-    for facility_id, functionality in rows:
-        before.setdefault(facility_id, functionality)
-    return before
+    rows = (
+        Facility.objects.for_org(org)
+        .filter(pk__in=facility_ids)
+        .annotate(before=Subquery(latest))
+        .values_list("pk", "before")
+    )
+    return {pk: before for pk, before in rows if before}
 
 
 def _changed(scope: Scope) -> list[tuple[FacilityStatus, str]]:
@@ -269,7 +272,7 @@ def _changed(scope: Scope) -> list[tuple[FacilityStatus, str]]:
         .select_related("facility", "facility__area")
         .order_by("facility__name")
     )
-    before = _functionality_before(scope, [s.facility_id for s in statuses], since)
+    before = functionality_before(scope.org, [s.facility_id for s in statuses], since)
     out = []
     for status in statuses:
         old = before.get(status.facility_id, Functionality.UNKNOWN)

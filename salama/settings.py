@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "salama.facilities",
     "salama.evidence",
     "salama.incidents",
+    "salama.reports",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("facilities/", include("salama.facilities.urls")),
     path("evidence/", include("salama.evidence.urls")),
     path("incidents/", include("salama.incidents.urls")),
+    path("reports/", include("salama.reports.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

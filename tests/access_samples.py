@@ -333,3 +333,19 @@ def _incident_id(world: Any) -> int:
     data = ReportData(occurred_on=clock.now().date(), area=area)
     report = services.create_report(org=world.org, data=data, channel="page", by=by)
     return services.consolidate_reports(reports=[report], by=by).pk
+
+
+# --- reports (R1) ---------------------------------------------------------------------------
+
+
+@sample("report_id")
+def _report_id(world: Any) -> int:
+    from salama.reports.services import generate_report
+
+    # The partner edition: every reader of reports may open it (counts only).
+    return generate_report(org=world.org, edition="partner").pk
+
+
+@sample("report_lang")
+def _report_lang(world: Any) -> str:
+    return "en"

@@ -22,6 +22,7 @@ LAYERS = [
     "facilities",
     "evidence",
     "incidents",
+    "reports",
     "privacy",
     "bench_floor",
     "demo",

@@ -12,6 +12,7 @@ STEPS = [
     "salama.demo.facilities.load",  # FA1
     "salama.demo.evidence.load",  # L1
     "salama.demo.incidents.load",  # I1
+    "salama.demo.reports.load",  # R1
 ]
 
 

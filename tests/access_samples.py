@@ -301,7 +301,7 @@ def _ledger_record(world: Any) -> int:
     return 1
 
 
-@sample("kind")
+@sample("record_kind")
 def _kind(world: Any) -> str:
     _ledger_record(world)
     return "sample_report"

@@ -7,5 +7,5 @@ urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("checkpoint", views.checkpoint_text, name="checkpoint"),
     path("consistency", views.consistency, name="consistency"),
-    path("<slug:kind>/<int:record_id>/", views.record, name="record"),
+    path("<slug:record_kind>/<int:record_id>/", views.record, name="record"),
 ]

@@ -86,7 +86,8 @@ def _post(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @roles(*READERS)
-def record(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
+def record(request: HttpRequest, record_kind: str, record_id: int) -> HttpResponse:
+    kind = record_kind
     org = _org(request)
     entries = selectors.record_entries(org.pk, kind, record_id)
     if not entries:

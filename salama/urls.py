@@ -22,6 +22,7 @@ urlpatterns = [
     path("privacy/", include("salama.privacy.urls")),
     path("rollcalls/", include("salama.rollcalls.urls")),
     path("facilities/", include("salama.facilities.urls")),
+    path("evacuation/", include("salama.evacuation.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ LAYERS = [
     "alerts",
     "rollcalls",
     "facilities",
+    "evacuation",
     "privacy",
     "bench_floor",
     "demo",

@@ -275,6 +275,7 @@ def seat_of(request: Request) -> Seat | None:
     return Seat.objects.filter(request=request, is_active=True).select_related("movement").first()
 
 
+@transaction.atomic
 def move_evacuee(
     *,
     request: Request,
@@ -283,19 +284,22 @@ def move_evacuee(
     by_person: Person | None = None,
     channel: str = Channel.PAGE,
 ) -> Any:
-    """A journey step for one evacuee on a movement (assembled, turned back, arrived, missing):
-    the manifest's movement is recorded on the step."""
-    seat = seat_of(request)
-    if to == JourneyState.TURNED_BACK and seat is not None:
-        Seat.objects.filter(pk=seat.pk).update(is_active=False, removed_at=clock.now())
-    return move_journey(
-        request=request,
-        to=to,
-        channel=channel,
-        by=by,
-        by_person=by_person,
-        movement=seat.movement if seat else None,
+    """A journey step for one evacuee (the pages, the API, ``ARRIVED``): approve, assembled,
+    arrived, turned back, missing, cancelled. The step records the manifest's movement. Leaving
+    the manifest (back to approved, turned back, cancelled) frees the seat in the same
+    transaction; being assigned happens only through the manifest (salama.evacuation.manifest)."""
+    if to == JourneyState.ASSIGNED:
+        raise EvacuationError(_("Put the evacuee on a movement's manifest to assign them."))
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    seat = Seat.objects.select_for_update().filter(request=locked, is_active=True).first()
+    movement = seat.movement if seat is not None else None
+    step = move_journey(
+        request=request, to=to, channel=channel, by=by, by_person=by_person, movement=movement
     )
+    leaves = to in (JourneyState.APPROVED, JourneyState.TURNED_BACK, JourneyState.CANCELLED)
+    if seat is not None and leaves:
+        Seat.objects.filter(pk=seat.pk).update(is_active=False, removed_at=clock.now())
+    return step
 
 
 def arrived_from(person: Person, *, channel: str = Channel.SMS) -> list[Request]:

@@ -94,7 +94,8 @@ def test_a_coordinator_override_sets_the_band_with_a_reason_and_is_audited(
     roster: Roster, by: Any
 ) -> None:
     row = request_for(roster.k1, reason="end_of_mission")
-    assert "Say why" in refusal(services.override_band, request=row, band="urgent", reason="", by=by)
+    message = refusal(services.override_band, request=row, band="urgent", reason="", by=by)
+    assert "Say why" in message
     row = services.override_band(request=row, band="urgent", reason="surgeon needed", by=by)
     assert row.band == "urgent" and "band set by a coordinator" in priority.explain(row.explanation)
     event = AuditEvent.objects.get(action="evacuation.override")

@@ -3,8 +3,6 @@ hand, outcome, clearance steps, journey steps), movements (create, vehicles, sta
 changes) — through the same services. Codenames only; never real names or the encrypted
 details (medical needs are shown to coordinators on the request page)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -84,8 +82,8 @@ class RequestIn(Schema):
 
 
 class ClearanceIn(Schema):
-    party_id: int
-    state: str
+    party_id: int = 0
+    state: str = ""
     at: datetime | None = None
     note: str = Field("", max_length=2000)
 
@@ -102,11 +100,11 @@ class OverrideIn(Schema):
 
 
 class OutcomeIn(Schema):
-    outcome: str
+    outcome: str = ""
 
 
 class StepIn(Schema):
-    to: str
+    to: str = ""
 
 
 class QueueQuery(Schema):
@@ -135,11 +133,12 @@ def _request_out(r: Request) -> dict[str, Any]:
     }
 
 
-def _get(request: HttpRequest, request_id: int) -> Request:
+def _get(request: HttpRequest, request_id: int, missing: int = 404) -> Request:
+    """The request in the path (404), or named in a body (`missing` 422)."""
     row = selectors.request_of(_org(request), request_id)
     teams = _teams(request)
     if row is None or (teams is not None and row.person.team_id not in teams):
-        raise HttpError(404, _("Unknown request."))
+        raise HttpError(missing, _("Unknown request."))
     return row
 
 
@@ -185,13 +184,13 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
 
 
 @router.get("/evacuation/requests/{request_id}", response=RequestOut)
-@api_roles(*READERS)
+@api_roles(*COORDINATING)
 def get_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
     return _request_out(_get(request, request_id))
 
 
 @router.get("/evacuation/requests/{request_id}/clearances", response=list[ClearanceOut])
-@api_roles(*READERS)
+@api_roles(*COORDINATING)
 def get_clearances(request: HttpRequest, request_id: int) -> list[dict[str, Any]]:
     """Every active party's state; "not_submitted" where nothing was recorded."""
     return [
@@ -208,7 +207,7 @@ def record_clearance(request: HttpRequest, request_id: int, payload: ClearanceIn
     row = _get(request, request_id)
     party = Party.objects.for_org(_org(request)).filter(pk=payload.party_id).first()
     if party is None:
-        raise HttpError(404, _("Unknown party."))
+        raise HttpError(422, _("Unknown party."))
     try:
         services.record_clearance(
             request=row,
@@ -295,8 +294,8 @@ def journey_step(request: HttpRequest, request_id: int, payload: StepIn) -> dict
 
 
 class VehicleIn(Schema):
-    kind: str
-    seats: int = Field(ge=0, le=200)
+    kind: str = ""
+    seats: int = Field(0, ge=0, le=200)
     stretchers: int = Field(0, ge=0, le=50)
     marking: str = Field("", max_length=40)
     driver: str = Field("", max_length=20)
@@ -328,10 +327,10 @@ class SeatOut(Schema):
 
 
 class MovementIn(Schema):
-    kind: str
-    window_start: datetime
-    window_end: datetime
-    expected_arrival_at: datetime
+    kind: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    expected_arrival_at: datetime | None = None
     margin_minutes: int | None = Field(None, ge=0, le=1440)
     assembly_area_id: int | None = None
     assembly_point: str = Field("", max_length=500)
@@ -359,14 +358,14 @@ class MovementOut(Schema):
 
 
 class AssignIn(Schema):
-    request_id: int
+    request_id: int = 0
     vehicle_id: int | None = None
     travelling: int | None = None
     split_chosen: bool = False
 
 
 class StatusIn(Schema):
-    to: str
+    to: str = ""
 
 
 def _movement(request: HttpRequest, movement_id: int) -> Movement:
@@ -434,6 +433,8 @@ def _plan(request: HttpRequest, p: MovementIn) -> services.Plan:
             raise HttpError(422, _("Choose areas, facilities and people of your organisation."))
         return found
 
+    if p.window_start is None or p.window_end is None or p.expected_arrival_at is None:
+        raise HttpError(422, _("Give the window and the expected arrival."))
     focal = None
     if p.focal_point:
         focal = Person.objects.for_org(org).filter(codename__iexact=p.focal_point).first()
@@ -517,7 +518,7 @@ def assign(request: HttpRequest, movement_id: int, payload: AssignIn) -> dict[st
     """Put a request on the manifest. Refused (422, with what would work): no room, the person
     on another active movement, a family split without the evacuee's recorded choice."""
     movement = _movement(request, movement_id)
-    row = _get(request, payload.request_id)
+    row = _get(request, payload.request_id, missing=422)
     vehicle = (
         movement.vehicles.filter(pk=payload.vehicle_id).first() if payload.vehicle_id else None
     )
@@ -549,7 +550,7 @@ def unassign(request: HttpRequest, movement_id: int, request_id: int) -> dict[st
     row = _get(request, request_id)
     seat = services.seat_of(row)
     if seat is None or seat.movement_id != movement.pk:
-        raise HttpError(404, _("Not on this movement."))
+        raise HttpError(422, _("Not on this movement."))
     try:
         services.unassign(request=row, by=_member(request), channel=Channel.API)
     except services.EvacuationError as error:

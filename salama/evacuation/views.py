@@ -122,7 +122,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@roles(*READERS)
+@roles(*COORDINATING)
 @local_time
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     row = request_or_404(request, request_id)
@@ -217,7 +217,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
                 name_ar=request.POST.get("name_ar", ""),
             )
         else:
-            raise Http404
+            raise services.EvacuationError(_("Unknown action."))
     except services.EvacuationError as error:
         flash_error(request, error)
     else:

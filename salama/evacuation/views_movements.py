@@ -176,7 +176,7 @@ def movement_action(request: HttpRequest, movement_id: int, action: str) -> Http
         elif action == "rollcall":
             services.open_arrival_roll_call(movement=movement, by=by, http=request)
         else:
-            raise Http404
+            raise services.EvacuationError(_("Unknown action."))
     except services.EvacuationError as error:
         flash_error(request, error)
     else:

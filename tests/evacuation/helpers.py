@@ -23,14 +23,25 @@ def party(org: Any, name: str = "Crossing authority") -> Party:
 
 
 def request_for(
-    person: Person, *, dependants: int = 0, reason: str = "injury", needs: tuple[str, ...] = (),
-    seat_kind: str = "seated", keep_with: Person | None = None, keep_together: bool = True,
-) -> Request:  # fmt: skip
+    person: Person,
+    *,
+    dependants: int = 0,
+    reason: str = "injury",
+    needs: tuple[str, ...] = (),
+    seat_kind: str = "seated",
+    keep_with: Person | None = None,
+    keep_together: bool = True,
+) -> Request:
     data = services.RequestInput(
-        reason=reason, seat_kind=seat_kind, needs=needs, keep_with=keep_with,
-        dependants=[services.Dependant(relation="child", age_band="2-11",
-                                       keep_together=keep_together) for _ in range(dependants)],
-    )  # fmt: skip
+        reason=reason,
+        seat_kind=seat_kind,
+        needs=needs,
+        keep_with=keep_with,
+        dependants=[
+            services.Dependant(relation="child", age_band="2-11", keep_together=keep_together)
+            for _ in range(dependants)
+        ],
+    )
     return services.create_request(person=person, data=data, channel="page")
 
 
@@ -44,14 +55,23 @@ def ready(request: Request, by: Membership, parties: list[Party]) -> Request:
     return request
 
 
-def movement(org: Any, by: Membership | None, *, vehicles: tuple[tuple[int, int], ...] = ((4, 1),),
-             area: Any = None) -> Movement:  # fmt: skip
+def movement(
+    org: Any,
+    by: Membership | None,
+    *,
+    vehicles: tuple[tuple[int, int], ...] = ((4, 1),),
+    area: Any = None,
+) -> Movement:
     now = clock.now()
     plan = services.Plan(
-        kind="road_convoy", window_start=now + timedelta(hours=2),
-        window_end=now + timedelta(hours=4), expected_arrival_at=now + timedelta(hours=6),
-        destination_area=area, assembly_point="Behind the old mill", route=["Checkpoint A"],
-    )  # fmt: skip
+        kind="road_convoy",
+        window_start=now + timedelta(hours=2),
+        window_end=now + timedelta(hours=4),
+        expected_arrival_at=now + timedelta(hours=6),
+        destination_area=area,
+        assembly_point="Behind the old mill",
+        route=["Checkpoint A"],
+    )
     if area is None:
         from salama.people.models import Area
 

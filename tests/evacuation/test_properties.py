@@ -60,8 +60,9 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
             self.requests = []
             for i, person in enumerate(persons):
                 keep_with = persons[0] if linked and i == 1 else None
-                row = request_for(person, dependants=dependants[i], keep_with=keep_with,
-                                  keep_together=together[i])  # fmt: skip
+                row = request_for(
+                    person, dependants=dependants[i], keep_with=keep_with, keep_together=together[i]
+                )
                 self.requests.append(ready(row, by, [crossing]))
             self.movements = [
                 movement(world.org, by, vehicles=((4, 1), (3, 0))),
@@ -71,16 +72,27 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
         def _request(self, i: int) -> Request:
             return Request.objects.get(pk=self.requests[i].pk)
 
-        @rule(i=st.integers(0, FAMILIES - 1), m=st.integers(0, 1), v=st.integers(0, 2),
-              fewer=st.integers(0, 3), split=st.booleans())  # fmt: skip
+        @rule(
+            i=st.integers(0, FAMILIES - 1),
+            m=st.integers(0, 1),
+            v=st.integers(0, 2),
+            fewer=st.integers(0, 3),
+            split=st.booleans(),
+        )
         def assign(self, i: int, m: int, v: int, fewer: int, split: bool) -> None:
             req = self._request(i)
             vehicles = list(self.movements[m].vehicles.order_by("number"))
             vehicle = vehicles[v] if v < len(vehicles) else None
             travelling = max(0, req.dependants - fewer)
             try:
-                services.assign(request=req, movement=self.movements[m], by=by, vehicle=vehicle,
-                                travelling=travelling, split_chosen=split)  # fmt: skip
+                services.assign(
+                    request=req,
+                    movement=self.movements[m],
+                    by=by,
+                    vehicle=vehicle,
+                    travelling=travelling,
+                    split_chosen=split,
+                )
             except services.EvacuationError as error:
                 assert error.messages and all(error.messages)
                 assert (
@@ -144,9 +156,10 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
                     assert seat.split_chosen
                 if seat.request.keep_with_id is not None:
                     partner = Seat.objects.filter(
-                        is_active=True, request__person_id=seat.request.keep_with_id,
+                        is_active=True,
+                        request__person_id=seat.request.keep_with_id,
                         request__outcome="",
-                    ).first()  # fmt: skip
+                    ).first()
                     if partner is not None and partner.movement_id != seat.movement_id:
                         assert seat.split_chosen or partner.split_chosen
 
@@ -169,7 +182,10 @@ def test_no_sequence_of_actions_breaks_the_journey_or_the_manifest(world: Any) -
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=12, stateful_step_count=25, deadline=None, database=None,
+            max_examples=12,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
             suppress_health_check=list(HealthCheck),
         ),
-    )  # fmt: skip
+    )

@@ -53,8 +53,9 @@ def turn_on(roster: Roster) -> None:
 
 def inbound(gateway: Any, sender: str, text: str) -> None:
     url = reverse("messaging:hook_inbound", kwargs={"gateway_key": gateway.key})
-    body = json.dumps({"id": f"in-{clock.now().timestamp()}-{text}", "from": sender,
-                       "text": text}).encode()  # fmt: skip
+    body = json.dumps(
+        {"id": f"in-{clock.now().timestamp()}-{text}", "from": sender, "text": text}
+    ).encode()
     stamp = int(clock.now().timestamp())
     mac = hmac.new(b"hook-secret-1", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     signed = {"HTTP_X_SALAMA_TIMESTAMP": str(stamp), "HTTP_X_SALAMA_SIGNATURE": mac}
@@ -69,10 +70,18 @@ def sent_to(local_gateway: LocalGateway, who: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("body", "expected"),
-    [("EVAC 3", (3, "")), ("evac", (0, "")), ("اخلاء ٣", (3, "")), ("إخلاء 2", (2, "")),
-     ("EVAC 3 now", (None, "extra")), ("EVAC three", (None, "not_number")),
-     ("EVAC 99", (None, "too_many")), ("SAFE", None), ("evacuate 3", None)],
-)  # fmt: skip
+    [
+        ("EVAC 3", (3, "")),
+        ("evac", (0, "")),
+        ("اخلاء ٣", (3, "")),
+        ("إخلاء 2", (2, "")),
+        ("EVAC 3 now", (None, "extra")),
+        ("EVAC three", (None, "not_number")),
+        ("EVAC 99", (None, "too_many")),
+        ("SAFE", None),
+        ("evacuate 3", None),
+    ],
+)
 def test_the_command_is_read_in_both_languages(body: str, expected: Any) -> None:
     assert parse_evac(body) == expected
 
@@ -107,8 +116,10 @@ def test_salama_text_json_reports_the_action_and_the_dependants(roster: Roster) 
     assert result["action"] == "evacuation_request" and result["dependants"] == 3
 
 
-@pytest.mark.parametrize(("body", "reason"), [("EVAC 3 tomorrow", "write only the number"),
-                                              ("EVAC three", "write the number")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [("EVAC 3 tomorrow", "write only the number"), ("EVAC three", "write the number")],
+)
 def test_bad_forms_get_a_clear_reply_and_nothing_is_created(
     roster: Roster, gateway: Any, local_gateway: LocalGateway, body: str, reason: str
 ) -> None:
@@ -132,9 +143,13 @@ def test_a_second_evac_is_refused_while_one_is_open(
 
 
 def test_assignment_arrival_and_silence_end_to_end(
-    roster: Roster, gateway: Any, local_gateway: LocalGateway, _clock: Any, by: Any,
+    roster: Roster,
+    gateway: Any,
+    local_gateway: LocalGateway,
+    _clock: Any,
+    by: Any,
     crossing: Any,
-) -> None:  # fmt: skip
+) -> None:
     turn_on(roster)
     inbound(gateway, NUMBERS["k1"], "EVAC 2")
     k1 = ready(Request.objects.get(person=roster.k1), by, [crossing])

@@ -10,6 +10,7 @@ STEPS = [
     "salama.demo.alerts.load",
     "salama.demo.rollcalls.load",
     "salama.demo.facilities.load",  # FA1
+    "salama.demo.evacuation.load",  # E1
 ]
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common, report, rollcalls
+from bench import evacuation as e1
 from bench import facilities as fa1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
@@ -31,6 +32,7 @@ PHASES = {
     "sqlite": "the embedded default",
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
+    "evacuation": "the evacuation queue with 10,000 open requests; assigning 200 evacuees (E1)",
 }
 
 
@@ -49,6 +51,7 @@ def sizes(quick: bool) -> dict[str, Any]:
             sqlite_persons=50,
             facilities=200,
             facility_updates=20_000,
+            evacuation_requests=1000,
         )
     return dict(
         scale_persons=100_000,
@@ -63,6 +66,7 @@ def sizes(quick: bool) -> dict[str, Any]:
         sqlite_persons=200,
         facilities=2000,
         facility_updates=1_000_000,
+        evacuation_requests=10_000,
     )
 
 
@@ -285,7 +289,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
-        "--only", choices=["ingest", "scale", "sqlite", "rollcalls", "facilities"], action="append"
+        "--only",
+        choices=["ingest", "scale", "sqlite", "rollcalls", "facilities", "evacuation"],
+        action="append",
     )
     parser.add_argument(
         "--field",
@@ -310,7 +316,7 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities"])
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities", "evacuation"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
@@ -318,6 +324,7 @@ def main() -> None:
         "sqlite": lambda: sqlite(cfg, workers),
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
         "facilities": lambda: fa1.run(cluster, cfg, quick),
+        "evacuation": lambda: e1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -336,6 +343,8 @@ def main() -> None:
             report.write(results)
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
+        if "evacuation" in results:
+            report.write_section(e1.MARK_START, e1.MARK_END, e1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

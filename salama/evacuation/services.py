@@ -4,7 +4,14 @@ movements and their manifests. Pages, the API, the text commands and the worker 
 from salama.evacuation.base import EvacuationError
 from salama.evacuation.clearance import is_cleared, record_clearance, refresh_cleared, save_party
 from salama.evacuation.journey import legal_moves, move_journey
-from salama.evacuation.manifest import assign, fill_from_queue, free_places, needed, unassign
+from salama.evacuation.manifest import (
+    assign,
+    assign_many,
+    fill_from_queue,
+    free_places,
+    needed,
+    unassign,
+)
 from salama.evacuation.movements import (
     Plan,
     add_vehicle,
@@ -37,6 +44,7 @@ __all__ = [
     "approve_request",
     "arrived_from",
     "assign",
+    "assign_many",
     "change_plan",
     "change_status",
     "create_movement",

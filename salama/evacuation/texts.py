@@ -5,6 +5,7 @@ change or cancellation is the same neutral words, so the wire never tells which 
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from salama.messaging.models import Priority
@@ -73,3 +74,35 @@ def tell(person: Person, template: str, *, cause: dict[str, object]) -> bool:
         cause_ids=cause,
     )
     return message is not None
+
+
+def tell_many(persons: list[Person], template: str, *, cause: dict[str, object]) -> int:
+    """`tell` for many persons, their numbers read in one statement."""
+    if not persons:
+        return 0
+    points: dict[int, ContactPoint] = {}
+    rows = (
+        ContactPoint.objects.filter(kind="sms", persons__in=persons)
+        .exclude(state=ContactState.COMPROMISED)
+        .order_by("-is_shared", "-pk")
+        .annotate(holder=F("persons__id"))
+    )
+    for point in rows:
+        points[point.holder] = point  # the last kept: own before shared, lowest id
+    told = 0
+    for person in persons:
+        point = points.get(person.pk)
+        if point is None:
+            continue
+        message = queue_message(
+            org=person.org,
+            contact_point=point,
+            template=template,
+            context={},
+            priority=Priority.NORMAL,
+            reason="evacuation",
+            language=person.language,
+            cause_ids={**cause, "person": person.pk},
+        )
+        told += message is not None
+    return told

@@ -275,3 +275,18 @@ def test_silence_past_expected_arrival_plus_margin_raises_a_life_safety_alert(
     assert row.journey == "missing"
     assert not jobs.watch_movements()  # once
     assert clock.now() > mov.expected_arrival_at
+
+
+def test_assigning_many_at_once_keeps_every_check(roster: Roster, by: Any, crossing: Any) -> None:
+    mov = movement(roster.org, by, vehicles=((3, 0),))
+    k1 = ready(request_for(roster.k1, dependants=1), by, [crossing])
+    k3 = ready(request_for(roster.k3, dependants=1), by, [crossing])  # no room left for K3
+    lead = request_for(roster.lead)  # not approved
+    seats, skipped = services.assign_many(requests=[k1, k3, lead], movement=mov, by=by)
+    assert [s.request_id for s in seats] == [k1.pk]
+    reasons = {r.person.codename: why for r, why in skipped}
+    assert "No room for K3" in reasons["K3"] and "approve it first" in reasons["L1"]
+    assert Request.objects.get(pk=k1.pk).journey == "assigned"
+    assert Message.objects.filter(template="journey_assigned").count() == 1
+    again, skipped = services.assign_many(requests=[k1], movement=mov, by=by)
+    assert not again and "already on a movement" in skipped[0][1]

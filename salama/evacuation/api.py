@@ -109,7 +109,7 @@ class StepIn(Schema):
 
 class QueueQuery(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
-    limit: int = Field(200, ge=1, le=1000)
+    limit: int = Field(100, ge=1, le=1000)
 
 
 def _request_out(r: Request) -> dict[str, Any]:

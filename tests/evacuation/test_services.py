@@ -290,3 +290,44 @@ def test_assigning_many_at_once_keeps_every_check(roster: Roster, by: Any, cross
     assert Message.objects.filter(template="journey_assigned").count() == 1
     again, skipped = services.assign_many(requests=[k1], movement=mov, by=by)
     assert not again and "already on a movement" in skipped[0][1]
+
+
+def test_a_change_of_plan_re_notifies_everyone_on_the_manifest(
+    roster: Roster, by: Any, crossing: Any
+) -> None:
+    mov = movement(roster.org, by)
+    for person in (roster.k1, roster.lead):
+        services.assign(request=ready(request_for(person), by, [crossing]), movement=mov, by=by)
+    plan = services.Plan(
+        kind="ambulance",
+        window_start=mov.window_start + timedelta(hours=1),
+        window_end=mov.window_end + timedelta(hours=1),
+        expected_arrival_at=mov.expected_arrival_at,
+        destination_area=mov.destination_area,
+        assembly_point="Somewhere else",
+    )
+    services.change_plan(movement=mov, plan=plan, by=by)
+    changed = Message.objects.filter(template="journey_changed")
+    assert {(m.contact_point_id, str(m.body)) for m in changed} == {
+        (roster.points["k1"].pk, "يرجى التواصل مع مسؤولك اليوم."),
+        (roster.points["lead"].pk, "Please contact your lead today."),
+    }
+
+
+def test_the_arrival_roll_call_asks_everyone_on_the_movement(
+    roster: Roster, by: Any, crossing: Any
+) -> None:
+    from salama.rollcalls.models import RollCall
+
+    mov = movement(roster.org, by)
+    assert "Nobody is on this movement" in refusal(
+        services.open_arrival_roll_call, movement=mov, by=by
+    )
+    for person in (roster.k1, roster.k3):
+        services.assign(request=ready(request_for(person), by, [crossing]), movement=mov, by=by)
+    number = services.open_arrival_roll_call(movement=mov, by=by)
+    roll_call = RollCall.objects.get(pk=number)
+    mov.refresh_from_db()
+    assert mov.roll_call_id == roll_call.pk
+    asked = set(roll_call.recipients.values_list("person__codename", flat=True))
+    assert asked == {"K1", "K3"}

@@ -331,3 +331,11 @@ def test_the_arrival_roll_call_asks_everyone_on_the_movement(
     assert mov.roll_call_id == roll_call.pk
     asked = set(roll_call.recipients.values_list("person__codename", flat=True))
     assert asked == {"K1", "K3"}
+
+
+def test_an_unknown_driver_codename_is_refused(roster: Roster, by: Any) -> None:
+    mov = movement(roster.org, by, vehicles=())
+    message = refusal(services.add_vehicle, movement=mov, kind="bus", seats=10, driver="ZZ9")
+    assert "Unknown codename: ZZ9" in message and not mov.vehicles.exists()
+    vehicle = services.add_vehicle(movement=mov, kind="bus", seats=10, driver="k3")
+    assert vehicle.driver == "K3" and vehicle.number == 1

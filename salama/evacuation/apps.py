@@ -22,6 +22,7 @@ class EvacuationConfig(AppConfig):
                 "evacuation_arrived", commands.handle_arrived, order=26, from_shared_phone=False
             )
         )
+        registry.watch(commands.watch_roll_call)
         job(jobs.watch_movements)
         job(jobs.refresh_priorities)
         people_hooks.person_panels.register(panels.person_panel)

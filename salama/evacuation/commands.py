@@ -126,3 +126,13 @@ def handle_arrived(ctx: Context) -> Outcome | None:
         return None
     _reply(ctx, "journey_noted", {"time": ctx.inbound.received_at}, person.language)
     return Outcome("journey_arrived", codenames=[r.person.codename for r in moved])
+
+
+def watch_roll_call(ctx: Context, outcome: Outcome) -> None:
+    """A SAFE answer to a movement's arrival roll call is an arrival, like ``ARRIVED``: the
+    answering evacuee's journey, if it is in transit on a movement that opened a roll call."""
+    if outcome.action != "roll_call_answer" or outcome.status != "SAFE":
+        return
+    for person in ctx.persons:
+        if person.codename in outcome.codenames:
+            services.arrived_on_roll_call(person)

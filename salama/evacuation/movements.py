@@ -322,6 +322,28 @@ def arrived_from(person: Person, *, channel: str = Channel.SMS) -> list[Request]
     return moved
 
 
+def arrived_on_roll_call(person: Person) -> Request | None:
+    """`person` answered SAFE to the arrival roll call of the movement they are in transit on."""
+    in_transit = (JourneyState.DEPARTED, JourneyState.MISSING)
+    seat = (
+        Seat.objects.filter(
+            request__person=person,
+            request__outcome="",
+            is_active=True,
+            request__journey__in=in_transit,
+            movement__roll_call_id__isnull=False,
+        )
+        .select_related("request")
+        .first()
+    )
+    if seat is None:
+        return None
+    move_evacuee(
+        request=seat.request, to=JourneyState.ARRIVED, by_person=person, channel=Channel.SMS
+    )
+    return seat.request
+
+
 def silent_deadline(movement: Movement) -> datetime:
     return movement.expected_arrival_at + timedelta(minutes=movement.margin_minutes)
 

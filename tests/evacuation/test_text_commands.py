@@ -181,3 +181,24 @@ def test_assignment_arrival_and_silence_end_to_end(
     k3.refresh_from_db()
     assert k3.journey == "missing"
     assert sent_to(local_gateway, "k3")[-1] == NEUTRAL["ar"]  # nothing to K3 in transit
+
+
+def test_a_safe_answer_to_the_arrival_roll_call_is_an_arrival(
+    roster: Roster, gateway: Any, by: Any, crossing: Any, _clock: Any
+) -> None:
+    k1 = ready(request_for(roster.k1), by, [crossing])
+    k3 = ready(request_for(roster.k3), by, [crossing])
+    mov = movement(roster.org, by)
+    for row in (k1, k3):
+        services.assign(request=row, movement=mov, by=by)
+        services.move_evacuee(request=row, to="assembled", by=by)
+    for to in ("notified", "confirmed", "under_way"):
+        services.change_status(movement=mov, to=to, by=by)
+    services.open_arrival_roll_call(movement=mov, by=by)
+    dispatch_outbox()  # the question reaches the phones before the answers count
+    _clock.shift(timedelta(minutes=2))
+    inbound(gateway, NUMBERS["k1"], "1")
+    assert InboundMessage.objects.order_by("pk").last().action == "roll_call_answer"
+    k1.refresh_from_db()
+    k3.refresh_from_db()
+    assert k1.journey == "arrived" and k3.journey == "departed"

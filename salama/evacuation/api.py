@@ -573,3 +573,80 @@ def change_status(request: HttpRequest, movement_id: int, payload: StatusIn) -> 
     except services.EvacuationError as error:
         raise _refused(error) from error
     return _movement_out(_movement(request, movement_id))
+
+
+class FillOut(Schema):
+    movement: MovementOut
+    skipped: dict[str, str]
+
+
+@router.post(
+    "/evacuation/movements/{movement_id}/fill", response=FillOut, auth=gated(*COORDINATING)
+)
+@api_roles(*COORDINATING)
+def fill(request: HttpRequest, movement_id: int) -> dict[str, Any]:
+    """Put approved, cleared requests on the movement in queue order while they fit; the ones
+    left are listed by codename with the reason."""
+    movement = _movement(request, movement_id)
+    try:
+        _added, skipped = services.fill_from_queue(movement=movement, by=_member(request))
+    except services.EvacuationError as error:
+        raise _refused(error) from error
+    return {
+        "movement": _movement_out(movement),
+        "skipped": {r.person.codename: why for r, why in skipped},
+    }
+
+
+class RollCallOut(Schema):
+    roll_call: int
+
+
+@router.post(
+    "/evacuation/movements/{movement_id}/rollcall", response=RollCallOut, auth=gated(*COORDINATING)
+)
+@api_roles(*COORDINATING)
+def arrival_roll_call(request: HttpRequest, movement_id: int) -> dict[str, Any]:
+    """Open the roll call at the destination for everyone on the movement."""
+    try:
+        number = services.open_arrival_roll_call(
+            movement=_movement(request, movement_id), by=_member(request), http=request
+        )
+    except services.EvacuationError as error:
+        raise _refused(error) from error
+    return {"roll_call": number}
+
+
+class PartyIn(Schema):
+    name: str = Field("", max_length=80)
+    name_ar: str = Field("", max_length=80)
+    is_active: bool = True
+
+
+class PartyOut(Schema):
+    id: int
+    name: str
+    name_ar: str
+    is_active: bool
+
+
+@router.get("/evacuation/parties", response=list[PartyOut])
+@api_roles(*COORDINATING)
+def list_parties(request: HttpRequest) -> list[Party]:
+    return list(Party.objects.for_org(_org(request)).order_by("name"))
+
+
+@router.post("/evacuation/parties", response={201: PartyOut}, auth=gated(*COORDINATING))
+@api_roles(*COORDINATING)
+def save_party(request: HttpRequest, payload: PartyIn) -> Answer:
+    """Add a party that must clear evacuees (or change one by its name)."""
+    try:
+        party = services.save_party(
+            org=_org(request),
+            name=payload.name,
+            name_ar=payload.name_ar,
+            is_active=payload.is_active,
+        )
+    except services.EvacuationError as error:
+        raise _refused(error) from error
+    return Answer(201, party)

@@ -213,3 +213,31 @@ def test_the_api_creates_a_request_and_is_in_the_schema(world: Any, roster: Rost
     )
     outsider = client_for(world.users["outsider"]).get(f"/api/evacuation/requests/{body['id']}")
     assert outsider.status_code == 404
+
+
+def test_the_api_adds_parties_fills_from_the_queue_and_opens_the_roll_call(
+    world: Any, roster: Roster, by: Any
+) -> None:
+    client = as_user(world, "coordinator")
+    made = client.post(
+        "/api/evacuation/parties",
+        {"name": "Crossing", "name_ar": "المعبر"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    party_id = made.json()["id"]
+    row = request_for(roster.k1)
+    services.approve_request(request=row, by=by)
+    for state in ("submitted", "approved"):
+        answer = client.post(
+            f"/api/evacuation/requests/{row.pk}/clearances",
+            {"party_id": party_id, "state": state},
+            content_type="application/json",
+        )
+        assert answer.status_code == 200
+    assert answer.json()["is_cleared"]
+    mov = movement(roster.org, by)
+    filled = client.post(f"/api/evacuation/movements/{mov.pk}/fill").json()
+    assert [s["codename"] for s in filled["movement"]["manifest"]] == ["K1"]
+    opened = client.post(f"/api/evacuation/movements/{mov.pk}/rollcall")
+    assert opened.status_code == 200 and opened.json()["roll_call"] > 0

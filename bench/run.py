@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import common, report, rollcalls
 from bench import evidence as l1
+from bench import evacuation as e1
 from bench import facilities as fa1
 from bench import incidents as i1
 from bench import reports as r1
@@ -37,6 +38,7 @@ PHASES = {
     "evidence": "the evidence ledger: appends and proofs at 1,000,000 entries, verify (L1)",
     "incidents": "attacks on health care: drafts, queue, list and map, public CSV (I1)",
     "reports": "the sitrep: a PDF for 100 persons, aggregates for 100,000, memory (R1)",
+    "evacuation": "the evacuation queue with 10,000 open requests; assigning 200 evacuees (E1)",
 }
 
 
@@ -60,6 +62,7 @@ def sizes(quick: bool) -> dict[str, Any]:
             incidents=2000,
             report_small=100,
             report_large=2000,
+            evacuation_requests=1000,
         )
     return dict(
         scale_persons=100_000,
@@ -79,6 +82,7 @@ def sizes(quick: bool) -> dict[str, Any]:
         incidents=100_000,
         report_small=100,
         report_large=100_000,
+        evacuation_requests=10_000,
     )
 
 
@@ -339,6 +343,7 @@ def main() -> None:
         "evidence": lambda: l1.run(cluster, cfg, quick),
         "incidents": lambda: i1.run(cluster, cfg, quick),
         "reports": lambda: r1.run(cluster, cfg, quick),
+        "evacuation": lambda: e1.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -364,6 +369,8 @@ def main() -> None:
             report.write_section(i1.MARK_START, i1.MARK_END, i1.render(results))
         if "reports" in results:
             report.write_section(r1.MARK_START, r1.MARK_END, r1.render(results))
+        if "evacuation" in results:
+            report.write_section(e1.MARK_START, e1.MARK_END, e1.render(results))
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

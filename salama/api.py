@@ -11,6 +11,7 @@ from salama.accounts.access import ALL_ROLES
 from salama.accounts.models import User
 from salama.alerts.api import router as alerts_router
 from salama.evidence.api import router as evidence_router
+from salama.evacuation.api import router as evacuation_router
 from salama.facilities.api import router as facilities_router
 from salama.incidents.api import router as incidents_router
 from salama.lib.apiaccess import api_roles
@@ -59,6 +60,7 @@ api.add_router("/", rollcalls_router)
 api.add_router("/", facilities_router)  # FA1
 api.add_router("/", evidence_router)  # L1
 api.add_router("/", incidents_router)  # I1
+api.add_router("/", evacuation_router)  # E1
 # Numbers too large for a database column are the caller's error, never a 5xx (S2 fuzzing).
 api.add_exception_handler(OverflowError, out_of_range)
 api.add_exception_handler(DataError, out_of_range)

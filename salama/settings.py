@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "salama.evidence",
     "salama.incidents",
     "salama.reports",
+    "salama.evacuation",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

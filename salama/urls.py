@@ -25,6 +25,7 @@ urlpatterns = [
     path("evidence/", include("salama.evidence.urls")),
     path("incidents/", include("salama.incidents.urls")),
     path("reports/", include("salama.reports.urls")),
+    path("evacuation/", include("salama.evacuation.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

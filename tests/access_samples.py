@@ -349,3 +349,47 @@ def _report_id(world: Any) -> int:
 @sample("report_lang")
 def _report_lang(world: Any) -> str:
     return "en"
+
+
+# --- evacuation (E1) ----------------------------------------------------------------------------
+
+
+@sample("request_id")
+def _evacuation_request_id(world: Any) -> int:
+    from salama.evacuation import services
+    from salama.evacuation.models import Request
+    from salama.people.models import Person
+
+    found = Request.objects.for_org(world.org).filter(person__codename="EVAC1").first()
+    if found is None:
+        person = Person.objects.create(org=world.org, codename="EVAC1", role="nurse")
+        data = services.RequestInput(reason="injury")
+        found = services.create_request(person=person, data=data, channel="page")
+    return found.pk
+
+
+@sample("movement_id")
+def _movement_id(world: Any) -> int:
+    from datetime import timedelta
+
+    from salama.evacuation import services
+    from salama.evacuation.models import Movement
+    from salama.lib import clock
+    from salama.people.models import Area
+
+    found = Movement.objects.for_org(world.org).first()
+    if found is None:
+        area = Area.objects.for_org(world.org).get(pk=_area_id(world))
+        now = clock.now()
+        plan = services.Plan(
+            kind="road_convoy", window_start=now + timedelta(hours=1),
+            window_end=now + timedelta(hours=2), expected_arrival_at=now + timedelta(hours=3),
+            destination_area=area,
+        )  # fmt: skip
+        found = services.create_movement(org=world.org, plan=plan, by=None)
+    return found.pk
+
+
+@sample("action")
+def _evacuation_action(world: Any) -> str:
+    return "approve"  # a request's action; a movement answers an unknown one with a message

@@ -22,6 +22,7 @@ LAYERS = [
     "facilities",
     "evidence",
     "incidents",
+    "evacuation",
     "reports",
     "privacy",
     "bench_floor",

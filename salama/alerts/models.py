@@ -33,6 +33,7 @@ class AlertKind(models.TextChoices):
     FACILITY = "facility", _("Facility status")  # FA1
     DURESS_CHANGED = "duress_changed", _("Duress word changed")
     CODE_LOCKED = "code_locked", _("Personal code tried too often")
+    EVACUEE_SILENT = "evacuee_silent", _("Evacuee silent past the expected arrival")  # E1
 
 
 LIFE_SAFETY_KINDS = frozenset(
@@ -43,6 +44,7 @@ LIFE_SAFETY_KINDS = frozenset(
         AlertKind.COMPROMISED_CONTACT,
         AlertKind.CONTACT_SINCE_DECISION,
         AlertKind.UNKNOWN_SENDER_HELP,
+        AlertKind.EVACUEE_SILENT,
     }
 )
 

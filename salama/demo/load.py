@@ -13,6 +13,7 @@ STEPS = [
     "salama.demo.evidence.load",  # L1
     "salama.demo.incidents.load",  # I1
     "salama.demo.reports.load",  # R1
+    "salama.demo.evacuation.load",  # E1
 ]
 
 

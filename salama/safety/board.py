@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from salama.accounts.access import COORDINATING, roles
 from salama.lib import clock
 from salama.people.models import Area, Facility, Person, Team
-from salama.safety import selectors
+from salama.safety import hooks, selectors
 from salama.safety.forms import DecisionForm
 from salama.safety.views import local_time, org_of
 
@@ -26,7 +26,9 @@ def _context(request: HttpRequest, filters: selectors.Filters) -> dict[str, Any]
     summary = selectors.board_summary(org, filters, now)
     event = summary.event
     since = event.started_at if event else None
+    cards = [card for card in hooks.board_cards(org_id=org.pk) if card is not None]
     return {
+        "cards": sorted(cards, key=lambda card: card.order),
         "summary": summary,
         "event": event,
         "people": people.order_by("codename"),

@@ -18,7 +18,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from salama.accounts.models import Membership
-from salama.lib.hooks import Hook, Provider
+from salama.lib.hooks import Gather, Hook, Provider
 from salama.people.models import Person
 from salama.safety.models import CheckIn
 
@@ -41,6 +41,22 @@ class AlertCounts:
 
 
 def _alert_counts(*, org_id: int) -> AlertCounts:
+    raise NotImplementedError
+
+
+@dataclass
+class BoardCard:
+    """A card a higher app adds to the accountability board (evacuation: counts by state):
+    its own template and context. `version` joins the board's version token, so the board's
+    poll redraws when the card's numbers change."""
+
+    template: str
+    context: dict[str, Any]
+    version: str = ""
+    order: int = 100
+
+
+def _board_cards(*, org_id: int) -> BoardCard | None:
     raise NotImplementedError
 
 
@@ -83,3 +99,5 @@ def latest_call_for_help(person: Person) -> CallForHelp | None:
 # The organisation's open life-safety alerts (the banner on the board and coordinator pages; the
 # board's version token includes them, so its poll redraws when one opens or is acknowledged).
 alert_counts = Provider("safety.alert_counts", _alert_counts)
+# Cards below the board's counts (evacuation: requests and journeys by state).
+board_cards = Gather("safety.board_cards", _board_cards)

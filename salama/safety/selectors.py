@@ -136,8 +136,11 @@ def board_version(org: Organisation, filters: Filters, now: datetime | None = No
     from salama.safety import hooks
 
     alerts = hooks.alert_counts(org_id=org.pk)  # the life-safety banner redraws with the board
+    cards = [card.version for card in hooks.board_cards(org_id=org.pk) if card is not None]
     quarter = int(now.timestamp() // 900)
-    raw = repr((sorted(people.items()), sorted(events.items()), alerts, quarter, filters.query()))
+    raw = repr(
+        (sorted(people.items()), sorted(events.items()), alerts, cards, quarter, filters.query())
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

@@ -1,0 +1,200 @@
+"""The evacuation forms: a request (with up to six dependants on one screen), a clearance step,
+an override, an outcome, a movement's plan, a vehicle, a manifest line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from salama.accounts.models import Organisation
+from salama.evacuation.models import (
+    AgeBand,
+    Band,
+    ClearanceState,
+    MovementKind,
+    Need,
+    Outcome,
+    Party,
+    Reason,
+    Relation,
+    SeatKind,
+    VehicleKind,
+)
+from salama.people.models import Area, Facility, Person
+
+DEPENDANT_ROWS = 6
+NONE = [("", "—")]
+
+
+class RequestForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    seat_kind = forms.ChoiceField(label=_("Seat kind"), choices=SeatKind.choices)
+    needs = forms.MultipleChoiceField(
+        label=_("Medical needs"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    keep_with = forms.CharField(
+        label=_("Keep together with (codename)"), required=False, max_length=20
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, people: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+        field = self.fields["person"]
+        field.queryset = people  # type: ignore[attr-defined]
+        field.label_from_instance = lambda p: p.codename  # type: ignore[attr-defined]
+        for i in range(DEPENDANT_ROWS):
+            self.fields[f"d{i}_relation"] = forms.ChoiceField(
+                label=_("Relation"), choices=NONE + list(Relation.choices), required=False
+            )
+            self.fields[f"d{i}_age"] = forms.ChoiceField(
+                label=_("Age"), choices=list(AgeBand.choices), required=False, initial=AgeBand.ADULT
+            )
+            self.fields[f"d{i}_needs"] = forms.MultipleChoiceField(
+                label=_("Needs"),
+                choices=Need.choices,
+                required=False,
+                widget=forms.SelectMultiple(attrs={"size": 3}),
+            )
+            self.fields[f"d{i}_together"] = forms.BooleanField(
+                label=_("Keep together"), required=False, initial=True
+            )
+
+    def rows(self) -> list[list[Any]]:
+        return [
+            [self[f"d{i}_{n}"] for n in ("relation", "age", "needs", "together")]
+            for i in range(DEPENDANT_ROWS)
+        ]
+
+    def clean_keep_with(self) -> Person | None:
+        code = self.cleaned_data["keep_with"].strip().upper()
+        if not code:
+            return None
+        person = Person.objects.for_org(self.org).filter(codename__iexact=code).first()
+        if person is None:
+            raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
+        return person
+
+    def dependants(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "relation": data[f"d{i}_relation"],
+                "age_band": data[f"d{i}_age"] or AgeBand.UNKNOWN,
+                "needs": data[f"d{i}_needs"],
+                "keep_together": data[f"d{i}_together"],
+            }
+            for i in range(DEPENDANT_ROWS)
+            if data.get(f"d{i}_relation")
+        ]
+
+
+class FieldRequestForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    dependants = forms.IntegerField(label=_("Dependants"), min_value=0, max_value=30, initial=0)
+    needs = forms.MultipleChoiceField(
+        label=_("Medical needs"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ClearanceForm(forms.Form):
+    party = forms.ModelChoiceField(label=_("Party"), queryset=Party.objects.none())
+    state = forms.ChoiceField(label=_("State"), choices=ClearanceState.choices[1:])
+    at = forms.DateTimeField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = Party.objects.for_org(org).filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    name_ar = forms.CharField(label=_("Arabic name"), max_length=80, required=False)
+
+
+class OverrideForm(forms.Form):
+    band = forms.ChoiceField(
+        label=_("Band"), choices=[("", _("(by the rule)"))] + list(Band.choices), required=False
+    )
+    reason = forms.CharField(label=_("Why"), required=False, max_length=500)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+
+class MovementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MovementKind.choices)
+    window_start = forms.DateTimeField(
+        label=_("Window opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    window_end = forms.DateTimeField(
+        label=_("Window closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    expected_arrival_at = forms.DateTimeField(
+        label=_("Expected arrival"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    margin_minutes = forms.IntegerField(
+        label=_("Margin (minutes)"), min_value=0, max_value=1440, initial=60
+    )
+    assembly_area = forms.ModelChoiceField(
+        label=_("Assembly area"), queryset=Area.objects.none(), required=False
+    )
+    assembly_point = forms.CharField(label=_("Assembly point"), required=False, max_length=500)
+    destination_area = forms.ModelChoiceField(
+        label=_("Destination area"), queryset=Area.objects.none(), required=False
+    )
+    destination_facility = forms.ModelChoiceField(
+        label=_("Destination facility"), queryset=Facility.objects.none(), required=False
+    )
+    route = forms.CharField(
+        label=_("Route (one area or waypoint a line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    focal_point = forms.CharField(label=_("Focal point (codename)"), required=False, max_length=20)
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+        areas = Area.objects.for_org(org).order_by("name_en")
+        self.fields["assembly_area"].queryset = areas  # type: ignore[attr-defined]
+        self.fields["destination_area"].queryset = areas  # type: ignore[attr-defined]
+        facilities = Facility.objects.for_org(org).order_by("name")
+        self.fields["destination_facility"].queryset = facilities  # type: ignore[attr-defined]
+
+    def clean_focal_point(self) -> Person | None:
+        code = self.cleaned_data["focal_point"].strip().upper()
+        if not code:
+            return None
+        person = Person.objects.for_org(self.org).filter(codename__iexact=code).first()
+        if person is None:
+            raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
+        return person
+
+
+class VehicleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=VehicleKind.choices)
+    seats = forms.IntegerField(label=_("Seats"), min_value=0, max_value=200)
+    stretchers = forms.IntegerField(
+        label=_("Stretcher places"), min_value=0, max_value=50, initial=0
+    )
+    marking = forms.CharField(label=_("Marking"), required=False, max_length=40)
+    driver = forms.CharField(label=_("Driver (codename)"), required=False, max_length=20)
+    has_radio = forms.BooleanField(label=_("Radio"), required=False)

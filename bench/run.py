@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import common, report, rollcalls
-from bench import evidence as l1
 from bench import evacuation as e1
+from bench import evidence as l1
 from bench import facilities as fa1
 from bench import incidents as i1
 from bench import reports as r1

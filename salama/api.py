@@ -10,8 +10,8 @@ from ninja.security import django_auth
 from salama.accounts.access import ALL_ROLES
 from salama.accounts.models import User
 from salama.alerts.api import router as alerts_router
-from salama.evidence.api import router as evidence_router
 from salama.evacuation.api import router as evacuation_router
+from salama.evidence.api import router as evidence_router
 from salama.facilities.api import router as facilities_router
 from salama.incidents.api import router as incidents_router
 from salama.lib.apiaccess import api_roles

@@ -2,7 +2,8 @@
 Session authentication (with CSRF) for the pages' own calls; per-user tokens are added in
 salama.safety (F3). Each app contributes a router."""
 
-from django.db import DataError
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
@@ -11,15 +12,55 @@ from salama.accounts.access import ALL_ROLES
 from salama.accounts.models import User
 from salama.alerts.api import router as alerts_router
 from salama.facilities.api import router as facilities_router
+from salama.lib import problems
 from salama.lib.apiaccess import api_roles
 from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
-from salama.privacy.apierrors import out_of_range
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
 from salama.safety.tokens import TokenAuth
 
-api = NinjaAPI(
+ACCEPT_LANGUAGE = {
+    "in": "header",
+    "name": "Accept-Language",
+    "required": False,
+    "description": "ar or en: the language of `detail` in errors for token clients (a signed-in "
+    "session uses the user's own language).",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def default_errors(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """What any operation can answer besides what it declares: 401 and 403 (every operation needs
+    a member's login or token), 422 when it takes input, 404 when its path names an object,
+    400 and 409 when it writes (a body that is not JSON; a unique constraint)."""
+    codes = {401, 403} if operation.get("security") else set()
+    parameters = [p for p in operation.get("parameters", []) if p.get("in") != "header"]
+    if parameters or "requestBody" in operation:
+        codes.add(422)
+    if any(p.get("in") == "path" for p in parameters):
+        codes.add(404)
+    if method.lower() in ("post", "put", "patch", "delete"):
+        codes |= {400, 409}
+    return codes
+
+
+class SalamaAPI(NinjaAPI):
+    """The schema as clients see it: error answers as problem details (salama/lib/problems.py),
+    the `Accept-Language` header declared on every operation."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        problems.document(schema, default_errors)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name") == "Accept-Language" for p in parameters):
+                    parameters.append(ACCEPT_LANGUAGE)
+        return schema
+
+
+api = SalamaAPI(
     title="Salama",
     version="1",
     description="Check-ins, roster (codenames only), board and events.",
@@ -55,6 +96,5 @@ api.add_router("/", alerts_router)
 api.add_router("/", messaging_router)
 api.add_router("/", rollcalls_router)
 api.add_router("/", facilities_router)  # FA1
-# Numbers too large for a database column are the caller's error, never a 5xx (S2 fuzzing).
-api.add_exception_handler(OverflowError, out_of_range)
-api.add_exception_handler(DataError, out_of_range)
+# Every error, from every router, as RFC 9457 problem details (docs/api.md).
+problems.register(api)

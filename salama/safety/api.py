@@ -24,6 +24,7 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role, User
 from salama.lib import clock, keyring
 from salama.lib.apiaccess import api_roles
+from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
 from salama.safety import selectors, services
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
@@ -160,7 +161,37 @@ def _replay(org: Organisation, request: HttpRequest, key: str, canonical: str) -
     return _json(row.status_code, row.response, replayed=True)
 
 
-@router.post("/checkins", response={201: CheckInOut}, auth=gated(*CHECKIN_ROLES))
+IDEMPOTENCY = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "description": "Any string up to 200 characters, unique per check-in you mean to "
+            "record: a retry with the same key and body replays the first answer (header "
+            "Idempotent-Replayed: true); with another body it is refused (422).",
+            "schema": {"type": "string", "maxLength": KEY_MAX},
+        }
+    ],
+    "responses": {
+        201: {
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "true when this is the stored answer to an earlier request",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/checkins",
+    response={201: CheckInOut, **errors(404)},
+    auth=gated(*CHECKIN_ROLES),
+    openapi_extra=IDEMPOTENCY,
+)
 @api_roles(*CHECKIN_ROLES)
 def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     """Record a check-in: for yourself (no codename), a member of your team (leads, basis

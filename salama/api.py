@@ -6,14 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
-from ninja.security import django_auth
 
 from salama.accounts.access import ALL_ROLES
 from salama.accounts.models import User
 from salama.alerts.api import router as alerts_router
 from salama.facilities.api import router as facilities_router
 from salama.lib import problems
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, session_auth
 from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
 from salama.rollcalls.api import router as rollcalls_router
@@ -26,7 +25,7 @@ ACCEPT_LANGUAGE = {
     "required": False,
     "description": "ar or en: the language of `detail` in errors for token clients (a signed-in "
     "session uses the user's own language).",
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string"},
 }
 
 
@@ -64,7 +63,7 @@ api = SalamaAPI(
     title="Salama",
     version="1",
     description="Check-ins, roster (codenames only), board and events.",
-    auth=[TokenAuth(), django_auth],  # token first: session auth refuses on CSRF at once
+    auth=[TokenAuth(), session_auth],  # token first: session auth refuses on CSRF at once
     urls_namespace="api",
 )
 

@@ -5,6 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
+from ninja.security import SessionAuth
+from ninja.utils import check_csrf
 
 
 def api_roles(*allowed: str) -> Callable:
@@ -23,3 +25,20 @@ def api_roles(*allowed: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+class SignedInSession(SessionAuth):
+    """Session authentication for the API: nobody signed in is 401 (not a CSRF refusal, which
+    tells a program without a session nothing it can act on); a signed-in session's unsafe
+    request still needs its CSRF token (403, translated)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if self.csrf and not exempt and check_csrf(request) is not None:
+            raise HttpError(403, _("The CSRF check failed: reload the page and try again."))
+        return request.COOKIES.get(self.param_name)
+
+
+session_auth = SignedInSession()

@@ -12,11 +12,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.security import SessionAuth
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.factors import has_recent_second_factor, requires_second_factor
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import SignedInSession, api_roles
 from salama.people import selectors, services
 from salama.people.models import Person
 
@@ -101,7 +100,7 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
     }
 
 
-class RevealSession(SessionAuth):
+class RevealSession(SignedInSession):
     """A reveal's authentication: a signed-in session only (with its CSRF token; never an API
     token), and the role refused before the body is parsed, so a denied role gets 403."""
 

@@ -2,10 +2,12 @@
 Session authentication (with CSRF) for the pages' own calls; per-user tokens are added in
 salama.safety (F3). Each app contributes a router."""
 
+from importlib import import_module
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.constants import NOT_SET
 
 from salama.accounts.access import ALL_ROLES
 from salama.accounts.models import User
@@ -17,7 +19,7 @@ from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
-from salama.safety.tokens import TokenAuth
+from salama.safety.tokens import TokenAuth, gated
 
 ACCEPT_LANGUAGE = {
     "in": "header",
@@ -46,7 +48,22 @@ def default_errors(method: str, path: str, operation: dict[str, Any]) -> set[int
 
 class SalamaAPI(NinjaAPI):
     """The schema as clients see it: error answers as problem details (salama/lib/problems.py),
-    the `Accept-Language` header declared on every operation."""
+    the `Accept-Language` header declared on every operation. And every operation that declares
+    its roles (`api_roles`) and no authentication of its own checks the role while
+    authenticating (token or session, `gated`), before its input is parsed: a role that may not
+    call it gets 403 whatever it sent, never a validation error about input it may not send."""
+
+    def _get_bound_routers(self) -> Any:
+        fresh = self._bound_routers_cache is None
+        bound = super()._get_bound_routers()
+        if fresh:
+            for router in bound:
+                for path_view in router.path_operations.values():
+                    for operation in path_view.operations:
+                        allowed = getattr(operation.view_func, "salama_roles", None)
+                        if allowed and operation.auth_param is NOT_SET:
+                            operation._set_auth(gated(*allowed))
+        return bound
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -89,6 +106,16 @@ def me(request: HttpRequest) -> Me:
     )
 
 
+# Operations in more modules of an app join that app's router (one router per app: one URL
+# pattern per path, so GET and PATCH of one path meet).
+for module in (
+    "people.api_roster",
+    "safety.api_decisions",
+    "alerts.api_duty",
+    "rollcalls.api_launch",
+    "facilities.api_roster",
+):
+    import_module(f"salama.{module}")
 api.add_router("/", people_router)
 api.add_router("/", safety_router)
 api.add_router("/", alerts_router)

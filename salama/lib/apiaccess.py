@@ -2,7 +2,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
@@ -42,3 +42,31 @@ class SignedInSession(SessionAuth):
 
 
 session_auth = SignedInSession()
+
+
+LOCATION = {
+    "Location": {"description": "the new object's URL in this API", "schema": {"type": "string"}}
+}
+
+
+def pages(*url_names: str, created: bool = False) -> dict[str, Any]:
+    """`openapi_extra=` of an operation that does what these pages' forms do (URL names); the
+    parity test (tests/api/test_parity.py) compares them with every page's POST forms.
+    `created`: the 201 answer carries `Location` (set it with `located`)."""
+    extra: dict[str, Any] = {"x-salama-pages": list(url_names)}
+    if created:
+        extra["responses"] = {201: {"headers": LOCATION}}
+    return extra
+
+
+def located(response: HttpResponse, path: str) -> None:
+    response["Location"] = "/api" + path
+
+
+def org_of(request: HttpRequest) -> Any:
+    """The caller's organisation (set by the session middleware or the token)."""
+    return request.org  # type: ignore[attr-defined]
+
+
+def member_of(request: HttpRequest) -> Any:
+    return request.membership  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from salama.accounts.access import COORDINATING
 from salama.accounts.factors import has_recent_second_factor, requires_second_factor
 from salama.lib.apiaccess import SignedInSession, api_roles
+from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.people import selectors, services
 from salama.people.models import Person
 
@@ -51,7 +52,7 @@ class RevealIn(Schema):
     field: str = "real_name"
 
 
-class PersonFilters(Schema):
+class PersonFilters(PageQuery):
     q: str | None = None
     team: int | None = None
     area: int | None = None
@@ -79,11 +80,16 @@ def _out(person: Person) -> dict[str, object]:
     }
 
 
-@router.get("/persons", response=list[PersonOut])
+@router.get("/persons", response=list[PersonOut], openapi_extra=PAGED)
 @api_roles(*COORDINATING)
-def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> list[dict[str, object]]:
-    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    return [_out(p) for p in selectors.roster(request.org, wanted)]  # type: ignore[attr-defined]
+def list_persons(
+    request: HttpRequest, response: HttpResponse, filters: Query[PersonFilters]
+) -> list[dict[str, object]]:
+    """The roster by codename, filtered as on the page, by cursor (docs/api.md)."""
+    paging = {"cursor", "limit"}
+    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in paging}
+    query = selectors.roster(request.org, wanted)  # type: ignore[attr-defined]
+    return [_out(p) for p in paginate(request, response, query, filters, ("codename", "id"))]
 
 
 @router.get("/persons/{person_id}", response=PersonDetailOut)

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from salama.accounts.access import ALL_ROLES, COORDINATING
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
 from salama.lib.problems import errors
 from salama.people.models import Person
 from salama.rollcalls import selectors, services
@@ -52,7 +52,11 @@ def rollcall_summary(request: HttpRequest, rollcall_number: int) -> Summary:
     )
 
 
-@router.post("/rollcall-answers", response={200: AnswerOut, **errors(404)})
+@router.post(
+    "/rollcall-answers",
+    response={200: AnswerOut, **errors(404)},
+    openapi_extra=pages("rollcalls:answer"),
+)
 @api_roles(*ALL_ROLES)
 def rollcall_answer(request: HttpRequest, payload: AnswerIn) -> AnswerOut:
     """Answer the signed-in person's open roll call."""

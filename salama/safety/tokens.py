@@ -15,8 +15,8 @@ from ninja.security import HttpBearer
 
 from salama.accounts import audit
 from salama.accounts.models import ApiToken, Membership, Organisation, User
-from salama.lib.apiaccess import SignedInSession
 from salama.lib import clock
+from salama.lib.apiaccess import SignedInSession
 from salama.safety.prepared import Prepared
 
 LAST_USED_STEP = timedelta(minutes=5)

@@ -12,8 +12,9 @@ have answered 405 — plus ours:
 - a request the schema calls valid is never refused as malformed (a `validation` problem): the
   schema says what the server accepts.
 
-Each request runs in a savepoint that is rolled back, so the database stays as the test found it.
-Path parameters are real objects of the test organisation half of the time (tests/access_samples.py).
+Each request runs in a savepoint that is rolled back, so the database stays as the test found
+it. Path parameters are real objects of the test organisation half of the time
+(tests/access_samples.py).
 Hypothesis runs derandomised so CI is repeatable; SALAMA_FUZZ_RANDOM=1 explores new inputs; the
 number of examples per operation is bounded (SALAMA_FUZZ_EXAMPLES, default 12) so the suite
 stays quick: every persona receives every generated request.

@@ -20,6 +20,7 @@ from salama.people.api import router as people_router
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
 from salama.safety.tokens import TokenAuth, gated
+from salama.webhooks.api import router as webhooks_router
 
 ACCEPT_LANGUAGE = {
     "in": "header",
@@ -122,5 +123,6 @@ api.add_router("/", alerts_router)
 api.add_router("/", messaging_router)
 api.add_router("/", rollcalls_router)
 api.add_router("/", facilities_router)  # FA1
+api.add_router("/", webhooks_router)  # X1
 # Every error, from every router, as RFC 9457 problem details (docs/api.md).
 problems.register(api)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "salama.privacy",
     "salama.rollcalls",
     "salama.facilities",
+    "salama.webhooks",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("privacy/", include("salama.privacy.urls")),
     path("rollcalls/", include("salama.rollcalls.urls")),
     path("facilities/", include("salama.facilities.urls")),
+    path("webhooks/", include("salama.webhooks.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

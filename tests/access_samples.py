@@ -285,3 +285,19 @@ def _link_token(world: Any) -> str:
                                    deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
         row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
     return token_for(row)
+
+
+# --- webhooks (X1) ------------------------------------------------------------------------------
+
+
+@sample("endpoint_id")
+def _endpoint_id(world: Any) -> int:
+    from salama.webhooks.models import Endpoint
+    from salama.webhooks.services import create_endpoint
+
+    found = Endpoint.objects.for_org(world.org).first()
+    if found is None:
+        found, _secret = create_endpoint(
+            org=world.org, url="https://example.org/hook", events=["alert.opened"]
+        )
+    return found.pk

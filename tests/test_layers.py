@@ -20,6 +20,7 @@ LAYERS = [
     "alerts",
     "rollcalls",
     "facilities",
+    "webhooks",  # X1: outbound webhooks listen to alerts, rollcalls and safety
     "privacy",
     "bench_floor",
     "demo",

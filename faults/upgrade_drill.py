@@ -92,6 +92,7 @@ def make() -> int:
     cluster = Cluster(VAR / "cluster")
     try:
         url, env = _cluster_env(cluster, keys)
+        common.run([common.SALAMA, "keys", "init"], env)
         common.migrate(env)
         common.run([common.PYTHON, "-c", "import django; django.setup(); "
                     "from salama.demo.load import load_demo; load_demo()"], env)  # fmt: skip

@@ -63,10 +63,15 @@ def close_alert(request: HttpRequest, alert_number: int, payload: CloseIn) -> Al
     return _out(_alert(request, alert_number))
 
 
+class Assignment(Schema):
+    alert_number: int = Field(..., ge=1, le=2**31 - 1)
+    membership_id: int = Field(..., ge=1, le=2**31 - 1)
+
+
 class HandoverIn(Schema):
-    assignments: dict[int, int] = Field(
-        ..., description="alert number → the membership id of its new owner; every alert not "
-        "yet closed must be named (all or nothing)"
+    assignments: list[Assignment] = Field(
+        ..., max_length=5000, description="every alert not yet closed, each with the membership "
+        "id of its new owner (all or nothing)"
     )  # fmt: skip
 
 
@@ -78,14 +83,15 @@ class HandoverOut(Schema):
 @api_roles(*COORDINATING)
 def hand_over(request: HttpRequest, payload: HandoverIn) -> dict[str, int]:
     org = org_of(request)
+    wanted = {a.alert_number: a.membership_id for a in payload.assignments}
     by_number = dict(
         Alert.objects.for_org(org)
-        .filter(number__in=list(payload.assignments))
+        .filter(number__in=list(wanted))
         .values_list("number", "pk")
     )
-    if len(by_number) != len(payload.assignments):
+    if len(by_number) != len(wanted):
         raise HttpError(422, _("Unknown alert."))
-    owners = {by_number[n]: _member(request, m) for n, m in payload.assignments.items()}
+    owners = {by_number[n]: _member(request, m) for n, m in wanted.items()}
     try:
         count = services.hand_over(
             org=org,

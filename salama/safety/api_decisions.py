@@ -109,7 +109,7 @@ def close_event(request: HttpRequest, event_id: int) -> dict[str, Any]:
 
 
 class HeightenedIn(Schema):
-    area_ids: list[int] = Field([], max_length=200, description="none: the whole organisation")
+    area_ids: list[int] = Field(..., max_length=200, description="[]: the whole organisation")
 
 
 class HeightenedOut(Schema):

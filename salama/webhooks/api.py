@@ -37,7 +37,7 @@ class EndpointOut(Schema):
     dead: int
 
 
-class CreatedOut(EndpointOut):
+class EndpointCreatedOut(EndpointOut):
     secret: str = Field(..., description="shown once: verify X-Salama-Signature with it")
 
 
@@ -64,7 +64,9 @@ def list_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/webhooks", response={201: CreatedOut}, openapi_extra=pages("webhooks:index", created=True)
+    "/webhooks",
+    response={201: EndpointCreatedOut},
+    openapi_extra=pages("webhooks:index", created=True),
 )
 @api_roles(*ORG_ADMIN_ONLY)
 def create_endpoint(request: HttpRequest, response: HttpResponse, payload: EndpointIn) -> Answer:
@@ -78,11 +80,13 @@ def create_endpoint(request: HttpRequest, response: HttpResponse, payload: Endpo
     return Answer(201, {**_out(endpoint), "secret": secret})
 
 
-class Removed(Schema):
+class EndpointRemoved(Schema):
     removed: bool
 
 
-@router.delete("/webhooks/{endpoint_id}", response=Removed, openapi_extra=pages("webhooks:remove"))
+@router.delete(
+    "/webhooks/{endpoint_id}", response=EndpointRemoved, openapi_extra=pages("webhooks:remove")
+)
 @api_roles(*ORG_ADMIN_ONLY)
 def remove_endpoint(request: HttpRequest, endpoint_id: int) -> dict[str, bool]:
     endpoint = get_object_or_404(Endpoint.objects.for_org(org_of(request)), pk=endpoint_id)

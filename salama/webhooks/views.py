@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,7 +32,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remove(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    endpoint = get_object_or_404(Endpoint.objects.for_org(org), pk=request.POST.get("endpoint"))
-    services.remove_endpoint(endpoint=endpoint, request=request)
-    messages.success(request, _("The endpoint was removed."))
+    wanted = request.POST.get("endpoint", "")
+    endpoint = Endpoint.objects.for_org(org).filter(pk=wanted).first() if wanted.isdigit() else None
+    if endpoint is None:
+        messages.error(request, _("Nothing was removed: use the Remove button in the list."))
+    else:
+        services.remove_endpoint(endpoint=endpoint, request=request)
+        messages.success(request, _("The endpoint was removed."))
     return redirect("webhooks:index")

@@ -85,9 +85,7 @@ def hand_over(request: HttpRequest, payload: HandoverIn) -> dict[str, int]:
     org = org_of(request)
     wanted = {a.alert_number: a.membership_id for a in payload.assignments}
     by_number = dict(
-        Alert.objects.for_org(org)
-        .filter(number__in=list(wanted))
-        .values_list("number", "pk")
+        Alert.objects.for_org(org).filter(number__in=list(wanted)).values_list("number", "pk")
     )
     if len(by_number) != len(wanted):
         raise HttpError(422, _("Unknown alert."))

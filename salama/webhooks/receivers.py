@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from salama.webhooks.services import enqueue
+from salama.webhooks.services import enqueue, wanted
 
 
 def on_alert_changed(*, alert: Any, change: str) -> None:
+    if not wanted(alert.org, f"alert.{change}"):
+        return
     person = alert.person if alert.person_id else None
     enqueue(
         org_id=alert.org_id,
@@ -25,6 +27,8 @@ def on_alert_changed(*, alert: Any, change: str) -> None:
 def on_rollcall_closed(*, roll_call: Any) -> None:
     from salama.rollcalls import selectors
 
+    if not wanted(roll_call.org, "rollcall.closed"):
+        return
     counts = {str(k): int(v) for k, v in dict(selectors.summary(roll_call)["counts"]).items()}
     enqueue(
         org_id=roll_call.org_id,
@@ -34,6 +38,9 @@ def on_rollcall_closed(*, roll_call: Any) -> None:
 
 
 def on_checkin(*, checkin: Any, person: Any) -> None:
+    # person.org is loaded by the check-in's locking statement: no query when nothing is wanted.
+    if not wanted(person.org, "checkin.recorded"):
+        return
     enqueue(
         org_id=checkin.org_id,
         event="checkin.recorded",

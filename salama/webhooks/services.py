@@ -40,6 +40,7 @@ from salama.lib import clock
 from salama.messaging.channels.http_json import signature
 from salama.webhooks.models import EVENTS, DeliveryState, Endpoint, WebhookDelivery
 
+WANTED = "webhook_events"
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 TIMEOUT = 10
@@ -59,14 +60,38 @@ def create_endpoint(
     if unknown or not events:
         raise ValidationError(_("Choose at least one event from the list."))
     secret = secrets.token_urlsafe(32)
-    endpoint = Endpoint.objects.create(org=org, url=url, secret=secret, events=sorted(set(events)))
+    with transaction.atomic():
+        endpoint = Endpoint.objects.create(
+            org=org, url=url, secret=secret, events=sorted(set(events))
+        )
+        _note_events(org.pk)
     audit.record("webhook.create", org_id=org.pk, obj=endpoint, request=request)
     return endpoint, secret
 
 
+@transaction.atomic
 def remove_endpoint(*, endpoint: Endpoint, request: HttpRequest | None = None) -> None:
     audit.record("webhook.remove", org_id=endpoint.org_id, obj=endpoint, request=request)
     endpoint.delete()
+    _note_events(endpoint.org_id)
+
+
+def _note_events(org_id: int) -> None:
+    """Keep in the organisation's settings which events any endpoint wants, so that the hooks
+    on the hot paths (a check-in) read the organisation they already hold instead of querying
+    for endpoints each time."""
+    org = Organisation.objects.select_for_update().get(pk=org_id)
+    wanted: set[str] = set()
+    for events in (
+        Endpoint.objects.for_org(org_id).filter(is_active=True).values_list("events", flat=True)
+    ):
+        wanted.update(events)
+    org.settings = {**(org.settings or {}), WANTED: sorted(wanted)}
+    org.save(update_fields=["settings"])
+
+
+def wanted(org: Organisation, event: str) -> bool:
+    return event in (org.settings or {}).get(WANTED, [])
 
 
 def enqueue(*, org_id: int, event: str, payload: dict[str, Any]) -> int:

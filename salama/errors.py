@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from salama.lib import problems
+
 logger = logging.getLogger(__name__)
 
 
@@ -14,6 +16,10 @@ def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # A path the API does not have (or a path parameter of the wrong type): problem details
+        # too, so a client reads one error shape whatever it got wrong.
+        return problems.problem(404, gettext("Not found: it does not exist in your organisation."))
     return render(request, "404.html", status=404)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "salama.incidents",
     "salama.reports",
     "salama.evacuation",
+    "salama.webhooks",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

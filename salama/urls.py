@@ -26,6 +26,7 @@ urlpatterns = [
     path("incidents/", include("salama.incidents.urls")),
     path("reports/", include("salama.reports.urls")),
     path("evacuation/", include("salama.evacuation.urls")),
+    path("webhooks/", include("salama.webhooks.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

@@ -393,3 +393,19 @@ def _movement_id(world: Any) -> int:
 @sample("action")
 def _evacuation_action(world: Any) -> str:
     return "approve"  # a request's action; a movement answers an unknown one with a message
+
+
+# --- webhooks (X1) ------------------------------------------------------------------------------
+
+
+@sample("endpoint_id")
+def _endpoint_id(world: Any) -> int:
+    from salama.webhooks.models import Endpoint
+    from salama.webhooks.services import create_endpoint
+
+    found = Endpoint.objects.for_org(world.org).first()
+    if found is None:
+        found, _secret = create_endpoint(
+            org=world.org, url="https://example.org/hook", events=["alert.opened"]
+        )
+    return found.pk

@@ -24,6 +24,7 @@ LAYERS = [
     "incidents",
     "evacuation",
     "reports",
+    "webhooks",  # X1: outbound webhooks listen to alerts, rollcalls and safety
     "privacy",
     "bench_floor",
     "demo",

@@ -12,7 +12,7 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
 from salama.alerts import selectors, services
 from salama.alerts.models import Alert
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
 
 router = Router(tags=["alerts"])
 
@@ -63,7 +63,11 @@ class AckOut(Schema):
     alert: AlertOut
 
 
-@router.post("/alerts/{alert_number}/acknowledge", response=AckOut)
+@router.post(
+    "/alerts/{alert_number}/acknowledge",
+    response=AckOut,
+    openapi_extra=pages("alerts:acknowledge"),
+)
 @api_roles(*COORDINATING)
 def acknowledge_alert(request: HttpRequest, alert_number: int) -> AckOut:
     """Take ownership: the repeats to others stop. `acknowledged` is false when someone was

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from salama.accounts import audit
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation
+from salama.alerts import hooks
 from salama.alerts.common import ACK_BLOCKING_DECISIONS, COORDINATORS_ONLY, AlertError
 from salama.alerts.models import Alert, AlertNotification, AlertState
 from salama.alerts.raising import reply_to_sender
@@ -110,6 +111,7 @@ def acknowledge(
     detail: dict[str, object] = {"via": via[:10]}
     if person is not None:
         detail["person"] = person.pk
+    hooks.alert_changed(alert=alert, change="acknowledged")
     audit.record(
         "alert.acknowledge",
         org_id=alert.org_id,
@@ -166,6 +168,7 @@ def close(*, alert: Alert, by: Membership, note: str, request: HttpRequest | Non
     alert.refresh_from_db()
     if not updated:
         return False
+    hooks.alert_changed(alert=alert, change="closed")
     audit.record(
         "alert.close", org_id=alert.org_id, actor_id=by.user_id, obj=alert, request=request
     )

@@ -14,6 +14,7 @@ from django.db.models import Max
 from salama.accounts import audit
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Organisation
+from salama.alerts import hooks
 from salama.alerts.common import (
     COORDINATORS_ONLY,
     DURESS_WORD,
@@ -60,6 +61,7 @@ def new_alert(*, org: Organisation, kind: str, **fields: object) -> Alert:
     )
     alert.number = _next_number(org)
     alert.save()
+    hooks.alert_changed(alert=alert, change="opened")
     return alert
 
 

@@ -5,7 +5,7 @@ text command). Codes and named HeRAMS codes only; no staff names."""
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
@@ -15,7 +15,7 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role
 from salama.facilities import selectors, services
 from salama.facilities.models import Channel, FacilityStatus, StatusUpdate
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, located, pages
 from salama.safety.tokens import gated
 
 router = Router(tags=["facilities"])
@@ -154,9 +154,16 @@ def get_facility(request: HttpRequest, facility_id: int) -> dict[str, Any]:
     return {"status": _status_out(status), "history": [_update_out(u) for u in history]}
 
 
-@router.post("/facilities/{facility_id}/updates", response={201: CreatedOut}, auth=gated(*READERS))
+@router.post(
+    "/facilities/{facility_id}/updates",
+    response={201: CreatedOut},
+    auth=gated(*READERS),
+    openapi_extra=pages("facilities:update", created=True),
+)
 @api_roles(*READERS)
-def create_update(request: HttpRequest, facility_id: int, payload: UpdateIn) -> Answer:
+def create_update(
+    request: HttpRequest, response: HttpResponse, facility_id: int, payload: UpdateIn
+) -> Answer:
     """Record a status update. An update observed before the current one is kept as history
     (``is_current`` false) and changes nothing; bad input is 422 with a translated reason."""
     facility = selectors.facility_of(_org(request), facility_id)
@@ -176,6 +183,7 @@ def create_update(request: HttpRequest, facility_id: int, payload: UpdateIn) -> 
         )  # fmt: skip
     except services.FacilityError as error:
         raise HttpError(422, " ".join(error.messages)) from error
+    located(response, f"/facilities/{facility.pk}")
     detail = (
         _("The status was updated.")
         if result.is_current

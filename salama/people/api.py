@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.security import SessionAuth
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.factors import has_recent_second_factor, requires_second_factor
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import SignedInSession, api_roles
+from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.people import selectors, services
 from salama.people.models import Person
 
@@ -52,7 +52,7 @@ class RevealIn(Schema):
     field: str = "real_name"
 
 
-class PersonFilters(Schema):
+class PersonFilters(PageQuery):
     q: str | None = None
     team: int | None = None
     area: int | None = None
@@ -80,11 +80,16 @@ def _out(person: Person) -> dict[str, object]:
     }
 
 
-@router.get("/persons", response=list[PersonOut])
+@router.get("/persons", response=list[PersonOut], openapi_extra=PAGED)
 @api_roles(*COORDINATING)
-def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> list[dict[str, object]]:
-    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    return [_out(p) for p in selectors.roster(request.org, wanted)]  # type: ignore[attr-defined]
+def list_persons(
+    request: HttpRequest, response: HttpResponse, filters: Query[PersonFilters]
+) -> list[dict[str, object]]:
+    """The roster by codename, filtered as on the page, by cursor (docs/api.md)."""
+    paging = {"cursor", "limit"}
+    wanted = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in paging}
+    query = selectors.roster(request.org, wanted)  # type: ignore[attr-defined]
+    return [_out(p) for p in paginate(request, response, query, filters, ("codename", "id"))]
 
 
 @router.get("/persons/{person_id}", response=PersonDetailOut)
@@ -101,7 +106,7 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, object]:
     }
 
 
-class RevealSession(SessionAuth):
+class RevealSession(SignedInSession):
     """A reveal's authentication: a signed-in session only (with its CSRF token; never an API
     token), and the role refused before the body is parsed, so a denied role gets 403."""
 

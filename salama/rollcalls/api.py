@@ -2,11 +2,13 @@
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from salama.accounts.access import ALL_ROLES, COORDINATING
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
+from salama.lib.problems import errors
 from salama.people.models import Person
 from salama.rollcalls import selectors, services
 from salama.rollcalls.models import RollCall
@@ -50,7 +52,11 @@ def rollcall_summary(request: HttpRequest, rollcall_number: int) -> Summary:
     )
 
 
-@router.post("/rollcall-answers", response=AnswerOut)
+@router.post(
+    "/rollcall-answers",
+    response={200: AnswerOut, **errors(404)},
+    openapi_extra=pages("rollcalls:answer"),
+)
 @api_roles(*ALL_ROLES)
 def rollcall_answer(request: HttpRequest, payload: AnswerIn) -> AnswerOut:
     """Answer the signed-in person's open roll call."""
@@ -61,7 +67,7 @@ def rollcall_answer(request: HttpRequest, payload: AnswerIn) -> AnswerOut:
     )
     recipient = services.open_for(person) if person is not None else None
     if recipient is None:
-        raise HttpError(404, "no open roll call")
+        raise HttpError(404, _("You have no open roll call to answer."))
     try:
         credit = services.credit_answer(
             recipient=recipient, option=payload.option, via="api", timed=True

@@ -18,6 +18,7 @@ from salama.messaging import texts
 from salama.messaging.models import Priority
 from salama.messaging.outbox import queue_message
 from salama.people.models import Person
+from salama.rollcalls import hooks
 from salama.rollcalls.models import RollCall, RollCallRecipient, RollCallState, Timing
 from salama.rollcalls.planning import options_text, render_variants
 
@@ -41,6 +42,7 @@ def close_roll_call(
     RollCallRecipient.objects.filter(roll_call=roll_call, is_current=True).update(is_current=False)
     roll_call.refresh_from_db()
     _digest(roll_call)
+    hooks.rollcall_closed(roll_call=roll_call)
     audit.record("rollcall.close", org_id=roll_call.org_id, obj=roll_call, request=request)
     return True
 

@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role, User
 from salama.lib import clock, keyring
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, located, pages
+from salama.lib.pagination import PAGED, PageQuery, paginate
+from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
 from salama.safety import selectors, services
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
@@ -160,7 +163,37 @@ def _replay(org: Organisation, request: HttpRequest, key: str, canonical: str) -
     return _json(row.status_code, row.response, replayed=True)
 
 
-@router.post("/checkins", response={201: CheckInOut}, auth=gated(*CHECKIN_ROLES))
+IDEMPOTENCY = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "description": "Any string up to 200 characters, unique per check-in you mean to "
+            "record: a retry with the same key and body replays the first answer (header "
+            "Idempotent-Replayed: true); with another body it is refused (422).",
+            "schema": {"type": "string", "maxLength": KEY_MAX},
+        }
+    ],
+    "responses": {
+        201: {
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "true when this is the stored answer to an earlier request",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/checkins",
+    response={201: CheckInOut, **errors(404)},
+    auth=gated(*CHECKIN_ROLES),
+    openapi_extra=IDEMPOTENCY,
+)
 @api_roles(*CHECKIN_ROLES)
 def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     """Record a check-in: for yourself (no codename), a member of your team (leads, basis
@@ -207,16 +240,28 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     return _json(201, text)
 
 
-class CheckInFilters(Schema):
+class CheckInFilters(PageQuery):
     codename: str | None = None
     since: datetime | None = None
-    limit: int = 100
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _a_date_not_a_number(cls, value: Any) -> Any:
+        # pydantic reads a bare number as seconds since 1970: the schema promises a date-time.
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and value.lstrip("-").isdigit()
+        ):
+            raise ValueError("a date-time (ISO 8601) is expected")
+        return value
 
 
-@router.get("/checkins", response=list[CheckInOut])
+@router.get("/checkins", response=list[CheckInOut], openapi_extra=PAGED)
 @api_roles(*CHECKIN_ROLES)
-def list_checkins(request: HttpRequest, filters: Query[CheckInFilters]) -> list[dict[str, Any]]:
-    """Coordinators see the organisation's check-ins; others their own person's."""
+def list_checkins(
+    request: HttpRequest, response: HttpResponse, filters: Query[CheckInFilters]
+) -> list[dict[str, Any]]:
+    """Coordinators see the organisation's check-ins; others their own person's. Newest first,
+    by cursor (docs/api.md)."""
     query = CheckIn.objects.for_org(_org(request)).select_related("person")
     if _member(request).role not in COORDINATING:
         query = query.filter(person__membership=_member(request))
@@ -224,8 +269,8 @@ def list_checkins(request: HttpRequest, filters: Query[CheckInFilters]) -> list[
         query = query.filter(person__codename__iexact=filters.codename)
     if filters.since:
         query = query.filter(received_at__gte=filters.since)
-    limit = max(1, min(filters.limit, 1000))
-    return [_checkin_out(c) for c in query.order_by("-received_at", "-id")[:limit]]
+    rows = paginate(request, response, query, filters, ("-received_at", "-id"))
+    return [_checkin_out(c) for c in rows]
 
 
 class BoardOut(Schema):
@@ -279,16 +324,26 @@ def _event_out(event: Event) -> dict[str, Any]:
     }
 
 
-@router.get("/events", response=list[EventOut])
+@router.get("/events", response=list[EventOut], openapi_extra=PAGED)
 @api_roles(*COORDINATING)
-def list_events(request: HttpRequest) -> list[dict[str, Any]]:
-    events = Event.objects.for_org(_org(request)).prefetch_related("areas")[:100]
-    return [_event_out(e) for e in events]
+def list_events(
+    request: HttpRequest, response: HttpResponse, page: Query[PageQuery]
+) -> list[dict[str, Any]]:
+    """Newest first, by cursor (docs/api.md)."""
+    events = Event.objects.for_org(_org(request)).prefetch_related("areas")
+    return [
+        _event_out(e) for e in paginate(request, response, events, page, ("-started_at", "-id"))
+    ]
 
 
-@router.post("/events", response={201: EventOut}, auth=gated(*COORDINATING))
+@router.post(
+    "/events",
+    response={201: EventOut},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("safety:events", created=True),
+)
 @api_roles(*COORDINATING)
-def create_event(request: HttpRequest, payload: EventIn) -> Answer:
+def create_event(request: HttpRequest, response: HttpResponse, payload: EventIn) -> Answer:
     org = _org(request)
     areas = list(Area.objects.for_org(org).filter(pk__in=payload.area_ids))
     if len(areas) != len(set(payload.area_ids)):
@@ -304,4 +359,5 @@ def create_event(request: HttpRequest, payload: EventIn) -> Answer:
         )
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
+    located(response, f"/events/{event.pk}")
     return Answer(201, _event_out(event))

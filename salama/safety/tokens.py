@@ -11,11 +11,12 @@ from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
 
 from salama.accounts import audit
 from salama.accounts.models import ApiToken, Membership, Organisation, User
 from salama.lib import clock
+from salama.lib.apiaccess import SignedInSession
 from salama.safety.prepared import Prepared
 
 LAST_USED_STEP = timedelta(minutes=5)
@@ -108,7 +109,7 @@ def _gate(request: HttpRequest, result: Any, allowed: tuple[str, ...]) -> Any:
     return result
 
 
-class SessionGate(SessionAuth):
+class SessionGate(SignedInSession):
     """Session authentication that also refuses a role before the body is parsed (so a denied
     role gets 403, not a validation error about a body it may not send)."""
 

@@ -105,6 +105,8 @@ TEMPLATES = [
                 "salama.accounts.context.organisation",
                 "salama.context.alert_banner",
             ],
+            # The main navigation's sections (salama/navigation.py, templates/nav.html).
+            "libraries": {"salama_nav": "salama.navigation"},
         },
     }
 ]

@@ -325,7 +325,7 @@ def event_close(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.for_org(org_of(request)), pk=event_id)
     services.close_event(event=event, closed_by=member_of(request), request=request)
     messages.success(request, _("Event closed."))
-    return redirect("safety:events")
+    return redirect("safety:board" if request.POST.get("next") == "board" else "safety:events")
 
 
 @roles(*COORDINATING)

@@ -19,7 +19,8 @@ class ComposerForm(forms.Form):
         initial=True,
     )
     extra_options = forms.CharField(
-        label=_("Other options, one a line: label = SAFE, NEED_HELP, INJURED or nothing"),
+        label=_("Other options, one a line"),
+        help_text=_("label = SAFE, NEED_HELP, INJURED or nothing"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -3,8 +3,8 @@ it) and outbox (what it sent in), linked from the outbox page; demo only."""
 
 from typing import Any
 
-from salama.messaging.simulator import simulate
 from salama.messaging.dispatch import dispatch_outbox
+from salama.messaging.simulator import simulate
 from salama.rollcalls import services as rollcalls
 
 

@@ -33,3 +33,18 @@ def test_field_page_note_sits_above_the_buttons(world: Any, clients: Any) -> Non
     page = clients["staff"].get("/").content.decode()
     assert page.index('id="id_note"') < page.index('id="btn-safe"')
     assert page.index('id="id_area"') < page.index('id="btn-help"')
+
+
+def test_team_names_follow_the_readers_language(world: Any, clients: Any) -> None:
+    """U1 item 5: a team's Arabic name on Arabic pages where the organisation gives one."""
+    from salama.accounts.models import User
+    from salama.people.services import save_team
+
+    team = Team1(world)
+    save_team(org=world.org, team=team.team, name="North", name_ar="الشمال")
+    board = clients["coordinator"].get("/safety/board/").content.decode()
+    assert ">North</td>" in board and "الشمال" not in board
+    User.objects.filter(username="coordinator").update(language="ar")
+    board = clients["coordinator"].get("/safety/board/").content.decode()
+    assert ">الشمال</td>" in board and ">North</td>" not in board
+    assert ">South</td>" in board  # no Arabic name given: the one there is

@@ -208,6 +208,7 @@ def map_data(people: QuerySet[Person], org: Organisation, since: datetime | None
                 "name_ar": area.name_ar,
                 "lat": area.latitude,
                 "lon": area.longitude,
+                "polygon": area.polygon or None,  # its own outline, drawn without a tile server
                 "total": row.get("total", 0),
                 "heard": row.get("heard", 0),
                 "overdue": row.get("overdue", 0),

@@ -47,3 +47,39 @@ def test_board_follows_the_chosen_event_until_it_is_closed(
     assert page.locator("#event-label").inner_text() == "Shelling south"  # the one still open
     north.refresh_from_db()
     assert not north.is_open
+
+
+def test_board_map_draws_area_outlines_and_labels_do_not_overlap(
+    page: Any, live_server: Any, live_world: Any, settings: Any
+) -> None:
+    """U1 item 8: with no tile server the map draws the areas' own outlines, and no two
+    permanent labels cover each other (two areas a few metres apart)."""
+    from salama.people.models import Area
+
+    settings.MAP_TILE_URL = ""
+    team = Team1(live_world)
+    square = [[37.15, 36.2], [37.16, 36.2], [37.16, 36.21], [37.15, 36.21], [37.15, 36.2]]
+    Area.objects.filter(pk=team.sukkari.pk).update(
+        latitude=36.205, longitude=37.155, polygon={"type": "Polygon", "coordinates": [square]}
+    )
+    Area.objects.filter(pk=team.shaar.pk).update(latitude=36.2051, longitude=37.1551)
+    log_in(page, "coordinator")
+    page.wait_for_url("**/safety/board/")
+    page.wait_for_selector("#board-map path.map-outline")
+    boxes = [
+        label.bounding_box()
+        for label in page.locator("#board-map .map-label").all()
+        if label.is_visible()
+    ]
+    assert len(boxes) >= 1
+    for index, a in enumerate(boxes):
+        for b in boxes[index + 1 :]:
+            assert a is not None and b is not None
+            apart = (
+                a["x"] + a["width"] <= b["x"]
+                or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"]
+                or b["y"] + b["height"] <= a["y"]
+            )
+            assert apart, (a, b)
+    assert page.locator("#board-map .map-label").count() == 2  # both drawn, one hidden

@@ -58,12 +58,12 @@
       }
       marker.addTo(layer);
     });
-    declutter();
     if (!fitted) {
       if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 }); }
       else { map.setView([36.2, 37.16], 12); }
       fitted = true;
     }
+    declutter();  // once the view is set: labels are placed only then
   }
 
   /* Labels never pile on each other: a permanent label that overlaps one already shown is
@@ -82,7 +82,7 @@
   }
 
   draw();
-  map.on("zoomend", declutter);
+  map.on("zoomend moveend", declutter);
   document.body.addEventListener("htmx:afterSettle", function (event) {
     if (event.target && event.target.id === "board-live") { draw(); }
   });

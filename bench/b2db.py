@@ -138,7 +138,6 @@ def open_call(slug: str) -> dict[str, Any]:
             question=QUESTION,
             target=Target(everyone=True),
             deadline_at=clock.now() + timedelta(hours=6),
-            event_label="bench",
             wire_confirmed=True,
         )
     committed = time.time()

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "salama.accounts.middleware.current_organisation",
     "salama.accounts.middleware.session_guard",
+    "salama.timezones.viewer_time_zone",  # one time-zone rule: the viewer's (U1 item 3)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,7 +110,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "salama.accounts.context.organisation",
                 "salama.context.alert_banner",
+                "salama.timezones.zone_name",
             ],
+            # The main navigation's sections (salama/navigation.py, templates/nav.html).
+            "libraries": {"salama_nav": "salama.navigation"},
         },
     }
 ]

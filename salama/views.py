@@ -27,4 +27,15 @@ def home(request: HttpRequest) -> HttpResponse:
         from salama.safety.views import field
 
         return field(request)
+    if has_role(request, Role.OBSERVER, Role.LIAISON):
+        return render(request, "home.html", {"overview": _overview(request)})
     return render(request, "home.html")
+
+
+def _overview(request: HttpRequest) -> object:
+    """The observer's and the liaison's home (U1 item 6): the board's counts, never a codename,
+    a name or a place. It grows into the partner edition (reports) and, for the liaison, the
+    negotiations of evacuation."""
+    from salama.safety import selectors
+
+    return selectors.board_summary(request.org, selectors.Filters())  # type: ignore[attr-defined]

@@ -88,7 +88,13 @@ class HandoverForm(forms.Form):
         people = coordinating(org)
         for alert in alerts:
             self.fields[f"alert_{alert.pk}"] = MemberChoice(
-                label=_("Alert %(number)s") % {"number": alert.number},
+                # Named as the duty page names it: number, kind and the person's codename.
+                label=_("Alert %(number)s: %(kind)s, %(codename)s")
+                % {
+                    "number": alert.number,
+                    "kind": alert.get_kind_display(),
+                    "codename": alert.person.codename if alert.person_id else "—",
+                },
                 queryset=people,
                 error_messages={"required": _("Hand this alert to someone.")},
             )

@@ -28,8 +28,7 @@ def load() -> None:
         question="Are you well?",
         target=services.Target(teams=(person.team_id,)),  # type: ignore[arg-type]
         deadline_at=clock.now() + timedelta(minutes=60),
-        opened_by=opener,
-        event_label="Demo roll call",
+        opened_by=opener,  # a team's roll call: under no event (it must not take the board over)
     )
     # The demo has no gateway: the texts count as handed to the network now.
     now = clock.now()

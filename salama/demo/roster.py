@@ -126,6 +126,7 @@ FACILITIES = [
 ]
 
 TEAMS = ["Shaar team", "Sukkari team", "Hanano team", "Mashhad team"]
+TEAMS_AR = ["فريق الشعار", "فريق السكري", "فريق هنانو", "فريق المشهد"]
 # Each team's facility and usual area.
 TEAM_PLACES = [
     ("Field Hospital M1", "Al-Shaar"),
@@ -323,6 +324,7 @@ def _main(org: Organisation) -> None:
         services.save_team(
             org=org,
             name=team.name,
+            name_ar=TEAMS_AR[number],
             team=team,
             leads=[persons[f"D{number + 1:02d}"]],
             deputies=deputies,

@@ -22,7 +22,7 @@ from salama.facilities import chart, export, keywords, selectors, services
 from salama.facilities.forms import CardForm, KeywordsForm, UpdateForm
 from salama.facilities.models import Channel
 from salama.facilities.textparse import DEFAULT_WORDS
-from salama.facilities.vocabulary import FacilityType, Functionality, Service, Stock
+from salama.facilities.vocabulary import Cause, FacilityType, Functionality, Service, Stock
 from salama.people.models import Area, Facility
 from salama.safety.views import local_time
 
@@ -159,7 +159,8 @@ def detail(request: HttpRequest, facility_id: int) -> HttpResponse:
     level_labels = dict(services.Availability.choices)
     service_rows = [
         (label, level_labels.get(status.services.get(code, {}).get("level", ""), "—"),
-         status.services.get(code, {}).get("causes", []))
+         [Cause(c).label if c in Cause.values else c
+          for c in status.services.get(code, {}).get("causes", [])])
         for code, label in Service.choices
     ]  # fmt: skip
     context = {

@@ -23,6 +23,17 @@ def problem_deliveries(org: Organisation) -> QuerySet[Delivery]:
     )
 
 
+def sent_deliveries(org: Organisation) -> QuerySet[Delivery]:
+    """Handed to their channel (sent, or confirmed delivered), newest change first."""
+    return (
+        Delivery.objects.for_org(org)
+        .filter(state__in=[DeliveryState.SENT, DeliveryState.DELIVERED])
+        .select_related("message__contact_point")
+        .prefetch_related("message__contact_point__persons")
+        .order_by("-updated_at", "-id")[:PAGE_LIMIT]
+    )
+
+
 def suppressions(org: Organisation, *, released: bool = False) -> QuerySet[Suppression]:
     return (
         Suppression.objects.for_org(org)

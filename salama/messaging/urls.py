@@ -1,6 +1,6 @@
 from django.urls import path
 
-from salama.messaging import views, views_android, views_codes, views_text, webhooks
+from salama.messaging import views, views_android, views_codes, views_demo, views_text, webhooks
 
 app_name = "messaging"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("unmatched/<int:inbound_id>/attach", views_text.unmatched_attach, name="attach"),
     path("unmatched/<int:inbound_id>/dismiss", views_text.unmatched_dismiss, name="dismiss"),
     path("simulator/", views_text.simulator, name="simulator"),
+    path("demo-phones/", views_demo.phones, name="demo_phones"),
     path("keywords/", views_text.keywords, name="keywords"),
     path("gateways/", views_text.gateways, name="gateways"),
     path("gateways/<str:kind>/", views_text.gateway_edit, name="gateway_edit"),

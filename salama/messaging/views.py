@@ -23,8 +23,12 @@ def org_of(request: HttpRequest) -> Organisation:
 
 @roles(*COORDINATING)
 def deliveries(request: HttpRequest) -> HttpResponse:
-    rows = selectors.problem_deliveries(org_of(request))
-    return render(request, "messaging/deliveries.html", {"deliveries": rows})
+    org = org_of(request)
+    context = {
+        "deliveries": selectors.problem_deliveries(org),
+        "sent": selectors.sent_deliveries(org),
+    }
+    return render(request, "messaging/deliveries.html", context)
 
 
 @roles(*COORDINATING)

@@ -149,6 +149,7 @@ class EnrolmentForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
+    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=80, required=False)
     leads = forms.ModelMultipleChoiceField(
         label=_("Leads"), queryset=Person.objects.none(), required=False
     )

@@ -24,6 +24,7 @@ def save_team(
     *,
     org: Organisation,
     name: str,
+    name_ar: str = "",
     team: Team | None = None,
     leads: Iterable[Person] = (),
     deputies: Iterable[Person] = (),
@@ -32,6 +33,7 @@ def save_team(
     person named as both is a lead)."""
     team = team or Team(org=org)
     team.name = name.strip()
+    team.name_ar = name_ar.strip()
     clash = Team.objects.for_org(org).filter(name__iexact=team.name).exclude(pk=team.pk)
     if not team.name or clash.exists():
         raise ValidationError({"name": _("Give the team a name that no other team has.")})

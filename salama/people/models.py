@@ -91,13 +91,18 @@ class Facility(OrgScoped):
 
 class Team(OrgScoped):
     name = models.CharField(_("name"), max_length=80)
+    # The team's name in Arabic where the organisation gives one (U1 item 5); plain like `name`.
+    name_ar = models.CharField(_("name in Arabic"), max_length=80, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="team_name_unique")]
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        """In the reader's language: the Arabic name on Arabic pages where one is given."""
+        from django.utils.translation import get_language
+
+        return self.name_ar if self.name_ar and get_language() == "ar" else self.name
 
 
 class PersonRole(models.TextChoices):

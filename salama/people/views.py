@@ -308,6 +308,7 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
         links = list(team.lead_links.all())
         initial = {
             "name": team.name,
+            "name_ar": team.name_ar,
             "leads": [link.person_id for link in links if not link.is_deputy],
             "deputies": [link.person_id for link in links if link.is_deputy],
         }

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from salama.people.models import Area, Facility, Person, Team
 from salama.rollcalls.models import Effect
 from salama.safety.forms import AreaChoices
+from salama.safety.models import Event
 
 CONFIRM_WORD = "CONFIRM"
 
@@ -18,7 +19,8 @@ class ComposerForm(forms.Form):
         initial=True,
     )
     extra_options = forms.CharField(
-        label=_("Other options, one a line: label = SAFE, NEED_HELP, INJURED or nothing"),
+        label=_("Other options, one a line"),
+        help_text=_("label = SAFE, NEED_HELP, INJURED or nothing"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -31,6 +33,13 @@ class ComposerForm(forms.Form):
         label=_("Facilities"), queryset=Facility.objects.none(), required=False
     )
     codenames = forms.CharField(label=_("Codenames"), required=False, max_length=2000)
+    # A roll call belongs to the event it is launched under, or to none: it never opens one.
+    event = forms.ModelChoiceField(
+        label=_("Under the event"),
+        queryset=Event.objects.none(),
+        required=False,
+        empty_label=_("none"),
+    )
     minutes = forms.IntegerField(label=_("Deadline, in minutes"), min_value=5, initial=60)
     resend_after = forms.IntegerField(
         label=_("Re-send to the silent after (minutes, 0: never)"), min_value=0, initial=20
@@ -46,6 +55,7 @@ class ComposerForm(forms.Form):
         self.fields["teams"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
         self.fields["areas"].queryset = Area.objects.for_org(org).order_by("name_en")  # type: ignore[attr-defined]
         self.fields["facilities"].queryset = Facility.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
+        self.fields["event"].queryset = Event.objects.for_org(org).filter(closed_at=None)  # type: ignore[attr-defined]
 
     def clean_extra_options(self) -> list[tuple[str, str]]:
         out = []

@@ -35,7 +35,11 @@ class RollCallState(models.TextChoices):
 
 class RollCall(OrgScoped):
     number = models.PositiveIntegerField(_("number"))
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    # The event the roll call was launched under, or none: a roll call never opens an event of
+    # its own (a roll call to one team must not take the board over, U1 item 1).
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_safety = models.BooleanField(_("safety roll call"), default=True)
     # Written by a coordinator: encrypted like other free text (at most 160 characters, held by
     # the composer's form).

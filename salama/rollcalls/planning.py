@@ -166,7 +166,7 @@ def estimate(
         "segments": count,
         "encoding": encoding,
         "sends": sends,
-        "cost": round(cost, 2),
+        "cost": round(cost, 6),  # shown in the currency's precision (rollcall_tags.money)
         "currency": str(org.setting("currency", "USD")),
         "channels": {c: n for c, n in by_channel.items() if n},
     }
@@ -266,9 +266,15 @@ def preview(
 def render_variants(
     org: Organisation, question: str, options: list[dict[str, Any]]
 ) -> dict[tuple[str, bool], str]:
+    """One body per language and sharedness. The organisation's standard question, as the
+    composer offers it in the coordinator's language, is asked in each recipient's language:
+    an Arabic speaker never gets "Are you safe?" followed by Arabic options."""
+    standard = {lang: texts.body_for(org, "rollcall_question", lang) for lang in texts.LANGUAGES}
+    is_standard = question.strip() in {q.strip() for q in standard.values()}
     out = {}
     for language in texts.LANGUAGES:
-        context = {"question": question, "options": options_text(org, options, language)}
+        asked = standard[language] if is_standard else question
+        context = {"question": asked, "options": options_text(org, options, language)}
         for shared in (False, True):
             key = "rollcall_shared" if shared else "rollcall"
             out[(language, shared)] = texts.render(org, key, language, context)

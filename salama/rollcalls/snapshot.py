@@ -34,7 +34,7 @@ from salama.rollcalls.planning import (
     render_variants,
     targeted,
 )
-from salama.safety.services import open_event
+from salama.safety.models import Event
 
 
 def _next_number(org: Organisation) -> int:
@@ -54,11 +54,12 @@ def open_roll_call(
     resend_after_minutes: int = 0,
     resend_max: int = 1,
     opened_by: Membership | None = None,
-    event_label: str = "",
+    event: Event | None = None,
     wire_confirmed: bool = False,
     request: HttpRequest | None = None,
 ) -> RollCall:
-    """Open an event and a roll call; snapshot the recipients and queue every message in one
+    """Open a roll call under `event` (an open event of the organisation) or none; snapshot
+    the recipients and queue every message in one
     transaction. The snapshot is set-based (``_snapshot``): the rows never pass through
     Python, so opening takes the same few statements for 10 recipients or 100,000. A safety
     roll call supersedes each person's current one."""
@@ -78,9 +79,8 @@ def open_roll_call(
             _("This text should not go over the wire: %(problems)s")
             % {"problems": "; ".join(dict.fromkeys(problems))}
         )
-    event = open_event(
-        org=org, label=event_label or _("Roll call"), opened_by=opened_by, request=request
-    )
+    if event is not None and (event.org_id != org.pk or not event.is_open):
+        raise RollCallError(_("This event is closed: choose an open one, or none."))
     roll_call = RollCall.objects.create(
         org=org,
         number=_next_number(org),
@@ -120,7 +120,11 @@ def open_roll_call(
         org_id=org.pk,
         obj=roll_call,
         request=request,
-        detail={"recipients": recipients, "messages": messages, "event": event.pk},
+        detail={
+            "recipients": recipients,
+            "messages": messages,
+            "event": event.pk if event else None,
+        },
     )
     return roll_call
 

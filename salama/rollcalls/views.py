@@ -94,6 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     resend_after_minutes=data["resend_after"],
                     resend_max=data["resend_max"],
                     opened_by=_member(request),
+                    event=data["event"],
                     wire_confirmed=confirmed,
                     request=request,
                 )

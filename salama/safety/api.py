@@ -284,11 +284,12 @@ class BoardOut(Schema):
 
 @router.get("/board", response=BoardOut)
 @api_roles(*COORDINATING)
-def board_summary(request: HttpRequest) -> dict[str, Any]:
-    """Counts by state and accountability; with an open event, heard from since it started."""
+def board_summary(request: HttpRequest, event_choice: int | None = None) -> dict[str, Any]:
+    """Counts by state and accountability; with an open event (`event_choice`: its id, 0 for
+    none; by default the newest open one), heard from since it started."""
     org = _org(request)
     filters = selectors.Filters()
-    summary = selectors.board_summary(org, filters)
+    summary = selectors.board_summary(org, filters, choice=event_choice)
     event = summary.event
     return {
         "total": summary.total,
@@ -296,7 +297,7 @@ def board_summary(request: HttpRequest) -> dict[str, Any]:
         "event_id": event.pk if event else None,
         "event_started_at": event.started_at if event else None,
         "heard_since": summary.heard_since if event else None,
-        "version": selectors.board_version(org, filters),
+        "version": selectors.board_version(org, filters, choice=event_choice),
     }
 
 

@@ -52,14 +52,27 @@ def board_people(org: Organisation, filters: Filters) -> QuerySet[Person]:
     return filters.apply(Person.objects.for_org(org).filter(is_active=True))
 
 
-def current_event(org: Organisation) -> Event | None:
-    return (
+def open_events(org: Organisation) -> list[Event]:
+    return list(
         Event.objects.for_org(org)
         .filter(closed_at=None)
         .prefetch_related("areas")
         .order_by("-started_at", "-id")
-        .first()
     )
+
+
+NO_EVENT = 0  # the coordinator's choice "no event": the board shows no event's headline
+
+
+def current_event(org: Organisation, choice: int | None = None) -> Event | None:
+    """The event the board follows: the open event the coordinator chose (`choice`, an id),
+    none if they chose NO_EVENT, else (no choice, or the chosen one has closed) the newest open
+    event."""
+    if choice == NO_EVENT:
+        return None
+    events = open_events(org)
+    chosen = [e for e in events if e.pk == choice] or events
+    return chosen[0] if chosen else None
 
 
 def overdue_q(now: datetime) -> Q:
@@ -74,12 +87,15 @@ class Summary:
     heard_since: int = 0
     event_area_total: int = 0
     event_area_heard: int = 0
+    event_area_ids: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def board_summary(org: Organisation, filters: Filters, now: datetime | None = None) -> Summary:
+def board_summary(
+    org: Organisation, filters: Filters, now: datetime | None = None, choice: int | None = None
+) -> Summary:
     """Counts by state and by accountability in one aggregate query (plus one for the event's
-    areas)."""
+    areas). `choice`: the event the coordinator chose (current_event)."""
     now = now or clock.now()
     people = board_people(org, filters)
     in_sweep = ~OUT_OF_SWEEP
@@ -97,7 +113,7 @@ def board_summary(org: Organisation, filters: Filters, now: datetime | None = No
         aggregates[status] = Count("pk", filter=undecided & Q(state=status))
     for kind in DecisionKind.values:
         aggregates[kind] = Count("pk", filter=Q(decision=kind))
-    event = current_event(org)
+    event = current_event(org, choice)
     if event is not None:
         aggregates["heard_since"] = Count("pk", filter=Q(heard_at__gte=event.started_at))
     counts = people.aggregate(**aggregates)
@@ -105,6 +121,7 @@ def board_summary(org: Organisation, filters: Filters, now: datetime | None = No
     if event is not None:
         summary.heard_since = counts.pop("heard_since")
         area_ids = [a.pk for a in event.areas.all()]
+        summary.event_area_ids = area_ids
         if area_ids:
             scoped = people.filter(area_id__in=area_ids).aggregate(
                 total=Count("pk"), heard=Count("pk", filter=Q(heard_at__gte=event.started_at))
@@ -113,7 +130,9 @@ def board_summary(org: Organisation, filters: Filters, now: datetime | None = No
     return summary
 
 
-def board_version(org: Organisation, filters: Filters, now: datetime | None = None) -> str:
+def board_version(
+    org: Organisation, filters: Filters, now: datetime | None = None, choice: int | None = None
+) -> str:
     """A cheap token that changes when anything the board shows changes: current-state columns
     (aggregated), the open events, and the quarter hour (so ages and deadlines refresh)."""
     now = now or clock.now()
@@ -139,7 +158,15 @@ def board_version(org: Organisation, filters: Filters, now: datetime | None = No
     cards = [card.version for card in hooks.board_cards(org_id=org.pk) if card is not None]
     quarter = int(now.timestamp() // 900)
     raw = repr(
-        (sorted(people.items()), sorted(events.items()), alerts, cards, quarter, filters.query())
+        (
+            sorted(people.items()),
+            sorted(events.items()),
+            alerts,
+            cards,
+            quarter,
+            filters.query(),
+            choice,
+        )  # fmt: skip
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
@@ -190,6 +217,7 @@ def map_data(people: QuerySet[Person], org: Organisation, since: datetime | None
                 "name_ar": area.name_ar,
                 "lat": area.latitude,
                 "lon": area.longitude,
+                "polygon": area.polygon or None,  # its own outline, drawn without a tile server
                 "total": row.get("total", 0),
                 "heard": row.get("heard", 0),
                 "overdue": row.get("overdue", 0),

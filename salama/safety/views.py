@@ -44,13 +44,15 @@ def member_of(request: HttpRequest) -> Membership:
 
 
 def local_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Show and read times in the organisation's time zone."""
+    """Show and read times in the viewer's time zone (salama.timezones sets it for every page;
+    the organisation's when a view is called without it)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         org = getattr(request, "org", None)
-        if org is not None:
-            timezone.activate(ZoneInfo(org.time_zone))
+        zone = getattr(request, "viewer_zone", None) or (org.time_zone if org else None)
+        if zone is not None:
+            timezone.activate(ZoneInfo(zone))
         try:
             return view(request, *args, **kwargs)
         finally:
@@ -325,7 +327,7 @@ def event_close(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.for_org(org_of(request)), pk=event_id)
     services.close_event(event=event, closed_by=member_of(request), request=request)
     messages.success(request, _("Event closed."))
-    return redirect("safety:events")
+    return redirect("safety:board" if request.POST.get("next") == "board" else "safety:events")
 
 
 @roles(*COORDINATING)

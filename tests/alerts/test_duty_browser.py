@@ -33,6 +33,7 @@ def test_acknowledge_and_close_from_the_duty_page(
     alert = raise_life_safety(org=live_world.org, kind="need_help", person=roster.persons["K12"])
     words = WORDS[language]
     log_in(page, "coordinator")
+    page.click("#nav-section-alerts > summary")  # the navigation's "Alerts and duty" section
     page.click("#nav-duty")
     page.wait_for_url("**/alerts/")
     assert page.locator("h1").inner_text() == words["title"]

@@ -24,6 +24,16 @@ PAGES = [
     ("responders", "/alerts/responders/"),
     ("facilities", "/facilities/"),
     ("outbox", "/messaging/deliveries/"),
+    ("events", "/safety/events/"),
+    ("rollcalls", "/rollcalls/"),
+    ("rota", "/alerts/rota"),
+    ("handover", "/alerts/handover"),
+    ("unmatched", "/messaging/unmatched/"),
+    ("relayed", "/safety/relayed/"),
+    ("teams", "/people/teams/"),
+    ("areas", "/people/areas/"),
+    ("security", "/accounts/security/"),
+    ("privacy", "/privacy/"),
 ]
 
 
@@ -42,8 +52,17 @@ def _as_coordinator_on_a_phone(page: Any, language: str) -> None:
 def test_coordinator_pages_fit_a_360_px_phone(
     page: Any, live_world: Any, language: str, tmp_path: Path
 ) -> None:
+    from salama.messaging.inbound import store_inbound
+
     roster = build_roster(live_world)
     alert = raise_life_safety(org=live_world.org, kind="need_help", person=roster.persons["K12"])
+    # Long unbroken text where pages show it: an event's label, an unmatched text.
+    services.open_event(org=live_world.org, label="x" * 80)
+    row, _new = store_inbound(
+        org=live_world.org, channel="simulator", sender="+963944000999", body="y" * 20_000
+    )
+    row.state = "unmatched"
+    row.save(update_fields=["state"])
     _as_coordinator_on_a_phone(page, language)
 
     too_wide = {}

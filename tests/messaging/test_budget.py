@@ -128,7 +128,7 @@ def test_composer_preview_shows_the_cost_before_launch(world: Any, clients: Any)
     assert response.status_code == 200
     text = response.content.decode()
     # 4 recipients x 1 segment x 2 sends (one re-send) x 0.05 = 0.4
-    assert "4 recipients: 4 messages × 1 segments × 2 sends ≈ 0.4 USD" in text
+    assert "4 recipients: 4 messages × 1 segments × 2 sends ≈ 0.40 USD" in text
     assert 'id="rollcall-budget"' in text
     from salama.rollcalls.models import RollCall
 

@@ -6,7 +6,7 @@ from typing import Any
 from salama.lib import clock
 from salama.people.services import ContactSpec, create_person, update_person
 from salama.rollcalls.services import Target, open_roll_call
-from salama.safety.services import record_checkin
+from salama.safety.services import open_event, record_checkin
 
 MARKERS_A = ["ZQA-name-7731", "ZQA-spec-7731", "ZQA-where-7731", "ZQA-note-7731"]
 MARKERS_B = ["ZQB-name-4410", "ZQB-spec-4410", "ZQB-where-4410", "ZQB-note-4410"]
@@ -33,9 +33,10 @@ def fill(org: Any, markers: list[str], number: str, codename: str, free: list[st
     org.save(update_fields=["credentials"])
     event_label, question, option = free
     deadline = clock.now() + timedelta(hours=1)
+    event = open_event(org=org, label=event_label)
     open_roll_call(org=org, question=question, target=Target(everyone=True), is_safety=False,
                    extra_options=[(option, "SAFE")], deadline_at=deadline,
-                   event_label=event_label)  # fmt: skip
+                   event=event)  # fmt: skip
     return person
 
 

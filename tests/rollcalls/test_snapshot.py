@@ -231,3 +231,23 @@ def test_the_snapshot_leaves_the_transactions_planner_settings_as_they_were(worl
         )
         cursor.execute("SELECT current_setting('enable_nestloop')")
         assert cursor.fetchone() == before == ("on",)
+
+
+def test_standard_question_is_asked_in_each_recipients_language_only(world: Any) -> None:
+    """U1 item 5: the composer offers the organisation's question in the coordinator's
+    language; an Arabic speaker gets it in Arabic, never "Are you well?" before Arabic options."""
+    import re
+
+    from salama.messaging import texts
+
+    options = services.build_options(is_safety=True, extra=())
+    variants = services.render_variants(world.org, "Are you well?", options)
+    arabic_question = texts.body_for(world.org, "rollcall_question", "ar")
+    assert arabic_question != "Are you well?"
+    for shared in (False, True):
+        assert arabic_question in variants[("ar", shared)]
+        assert not re.search(r"[A-Za-z]{3}", variants[("ar", shared)])
+        assert "Are you well?" in variants[("en", shared)]
+    # A question of the coordinator's own words stays as written in every variant.
+    own = services.render_variants(world.org, "Water at the north gate?", options)
+    assert all("Water at the north gate?" in body for body in own.values())

@@ -59,3 +59,12 @@ def state_line(person: Person) -> str:
     return " · ".join(
         [person.get_state_display(), age(person.state_at), basis_short(person.state_basis)]
     )
+
+
+@register.filter
+def source_label(value: str) -> str:
+    """How relayed news came (`voice_note`), in the reader's language; what a coordinator wrote
+    in their own words stays as written."""
+    from salama.safety.models import RelaySource
+
+    return str(RelaySource(value).label) if value in RelaySource.values else value

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
 from salama.lib import clock
 from salama.people.models import Basis, DecisionKind, Person, Status
-from salama.safety import hooks, services, tokens
+from salama.safety import hooks, offline, services, tokens
 from salama.safety.forms import (
     DecisionForm,
     EventForm,
@@ -107,11 +108,14 @@ def field(request: HttpRequest) -> HttpResponse:
     if person is not None:
         person = Person.objects.for_org(org_of(request)).get(pk=person.pk)
         call = _call_to_show(person)
-    return render(
+    owner = offline.owner_tag(org_of(request).pk, member_of(request).user_id) if person else ""
+    response = render(
         request,
         "safety/field.html",
-        {"person": person, "form": form, "statuses": Status, "call": call},
+        {"person": person, "form": form, "statuses": Status, "call": call, "owner": owner},
     )
+    add_never_cache_headers(response)  # the live page is never kept; the offline shell is
+    return response
 
 
 CALL_SHOWN_FOR = timedelta(hours=24)

@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -132,6 +133,10 @@ def field_send(request: HttpRequest) -> JsonResponse:
         "time": received.strftime("%H:%M"),
         "status": checkin.get_status_display(),
     }
+    if status in DANGER:
+        # The page is drawn again after a call for help (its "seen" line): the same message
+        # on top as the form gives.
+        messages.success(request, message)
     return JsonResponse(
         {"result": "stored", "received_at": checkin.received_at.isoformat(), "message": message},
         status=201,

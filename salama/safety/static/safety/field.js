@@ -21,7 +21,7 @@
   var ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
   var WORDS = { SAFE: "SAFE", NEED_HELP: "HELP", INJURED: "INJURED" };
   var EVERY = 5000;
-  var s = { info: null, cryptoKey: null, busy: false, sending: null, done: [], needLogin: false, hiddenAt: 0 };
+  var s = { info: null, cryptoKey: null, busy: false, sending: null, done: [], fresh: [], needLogin: false, hiddenAt: 0 };
   var enc = new TextEncoder();
   function label(status) {
     return { SAFE: T.tSafe, NEED_HELP: T.tHelp, INJURED: T.tInjured }[status] || status;
@@ -151,9 +151,9 @@
       return;
     }
     event.preventDefault();
+    if (note) { note.value = ""; } // read above; the next tap starts empty
     store({ owner: s.info.owner, state: "waiting", tries: 0, nextAt: 0, created: item.created }, item)
       .then(function () {
-        if (note) { note.value = ""; }
         if (navigator.serviceWorker && navigator.serviceWorker.ready) {
           navigator.serviceWorker.ready.then(function (reg) {
             if (reg.sync) { return reg.sync.register("fq"); }
@@ -172,12 +172,33 @@
     var locked = navigator.locks
       ? navigator.locks.request("fq-replay", { ifAvailable: true }, function (lock) { return lock ? run() : null; })
       : run();
-    return locked.catch(function () {}).then(function () { s.busy = false; s.sending = null; return draw(); });
+    return locked.catch(function () {}).then(function () { s.busy = false; s.sending = null; return draw(); })
+      .then(told);
+  }
+  // As the form did: the server's "Received 03:11: Safe." on top; after a call for help the
+  // page is drawn again by the server, which shows whether it was seen.
+  function told() {
+    var fresh = s.fresh;
+    s.fresh = [];
+    if (!fresh.length) { return; }
+    if (fresh.some(function (f) { return f.status !== "SAFE"; }) && navigator.onLine) {
+      window.location.reload();
+      return;
+    }
+    var list = document.querySelector("ul.messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages";
+      var main = document.getElementById("main");
+      main.parentNode.insertBefore(list, main);
+    }
+    list.textContent = "";
+    line(list, fresh[fresh.length - 1].message || "", "success");
   }
   function loop(now) {
     return mine().then(function (rows) {
       var next = rows.filter(function (r) { return r.state === "waiting"; })[0];
-      if (!next || (!now && next.nextAt > Date.now())) { return; }
+      if (!next || !navigator.onLine || (!now && next.nextAt > Date.now())) { return; }
       return send(next).then(function (more) { if (more) { return loop(false); } });
     });
   }
@@ -205,6 +226,7 @@
     if (r.status === 200 || r.status === 201 || r.status === 409) {
       var outcome = r.status === 409 ? "conflict" : body.result;
       s.done.unshift({ status: item.status, at: body.received_at, outcome: outcome, key: item.key });
+      if (r.status === 201) { s.fresh.push({ status: item.status, message: body.message }); }
       return drop(row.seq).then(function () { return true; });
     }
     if (r.status === 400 || r.status === 422) {

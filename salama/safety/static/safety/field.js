@@ -97,6 +97,7 @@
 
   // --- The session: owner tag, key, CSRF token; kept in this tab's memory only ----------------
   function remember(info) {
+    if (s.wiped) { return Promise.resolve(); }
     s.info = info;
     sessionStorage.setItem(MEMORY, JSON.stringify(info));
     return crypto.subtle.importKey("raw", hexBytes(info.key), "AES-GCM", false, ["encrypt", "decrypt"])
@@ -166,7 +167,7 @@
 
   // --- Replay: in order, one at a time, backoff; delete only on a definitive answer -----------
   function replay(now) {
-    if (s.busy || !s.cryptoKey || document.body.classList.contains("fq-locked")) { return Promise.resolve(); }
+    if (s.busy || s.wiped || !s.cryptoKey || document.body.classList.contains("fq-locked")) { return Promise.resolve(); }
     s.busy = true;
     var run = function () { return loop(now); };
     var locked = navigator.locks
@@ -339,6 +340,8 @@
   // --- Wipe: queue, caches, service worker, this tab's memory; warn first if unsent ----------
   function wipe() {
     var done = function () {
+      s.wiped = true;
+      s.cryptoKey = null;
       return Promise.all([
         new Promise(function (ok) { var r = indexedDB.deleteDatabase(DB); r.onsuccess = r.onerror = r.onblocked = function () { ok(); }; }),
         window.caches ? caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); }) : null,

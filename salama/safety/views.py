@@ -20,7 +20,7 @@ from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
 from salama.lib import clock
 from salama.people.models import Basis, DecisionKind, Person, Status
-from salama.safety import hooks, offline, services, tokens
+from salama.safety import fieldlock, hooks, offline, services, tokens
 from salama.safety.forms import (
     DecisionForm,
     EventForm,
@@ -80,6 +80,10 @@ def field(request: HttpRequest) -> HttpResponse:
     """The field page: three big buttons, a note, an area. Works without JavaScript. A call for
     help is recorded whatever else the form holds (a bad area is left out), and the page then
     shows whether it was seen (`field_call` answers its polling where JavaScript runs)."""
+    if fieldlock.is_locked(request):
+        # Nothing of the organisation on a locked phone's screen, not even its name.
+        hidden = {"org": None, "other_memberships": None, "show_nav": False, "alert_banner": None}
+        return render(request, "safety/field_locked.html", hidden, status=423)
     person = linked_person(request)
     form = FieldCheckInForm(request.POST or None, org=org_of(request))
     valid = form.is_valid() if request.method == "POST" else False

@@ -26,7 +26,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +39,7 @@ from django.views.decorators.http import require_POST
 from salama.accounts.access import public, roles
 from salama.lib.checkinkey import canonical
 from salama.people.models import Area, Basis, Status
-from salama.safety import offline, services
+from salama.safety import fieldlock, offline, services
 from salama.safety.models import Channel
 from salama.safety.views import FIELD_ROLES, linked_person, local_time, member_of, org_of
 
@@ -58,6 +58,8 @@ def field_session(request: HttpRequest) -> JsonResponse:
     a CSRF token, the codename, the organisation's text number and timings."""
     from django.middleware.csrf import get_token
 
+    if fieldlock.is_locked(request):
+        return JsonResponse({"detail": _("Locked."), "csrf": get_token(request)}, status=423)
     person = linked_person(request)
     info = offline.session_info(
         org_of(request), member_of(request).user_id, person.codename if person else None
@@ -79,6 +81,8 @@ def _read(request: HttpRequest) -> dict[str, Any] | None:
 @roles(*FIELD_ROLES)
 @local_time
 def field_send(request: HttpRequest) -> JsonResponse:
+    if fieldlock.is_locked(request):
+        return _refuse(423, _("Locked."))  # not an answer about the item: it waits
     body = _read(request)
     if body is None:
         return _refuse(400, _("The request could not be read."))
@@ -212,3 +216,57 @@ def field_manifest(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(data, content_type="application/manifest+json")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# --- The lock (salama.safety.fieldlock) --------------------------------------------------------
+
+
+@never_cache
+@require_POST
+@roles(*FIELD_ROLES)
+def field_lock(request: HttpRequest) -> HttpResponse:
+    fieldlock.lock(request)
+    if request.content_type == "application/json":
+        return JsonResponse({"locked": True})
+    return redirect("safety:field")
+
+
+@never_cache
+@require_POST
+@roles(*FIELD_ROLES)
+def field_unlock(request: HttpRequest) -> HttpResponse:
+    """The PIN (JSON from the page, or the locked page's form): the session's queue details on
+    success (JSON), else 403; the fifth wrong PIN ends the session."""
+    as_json = request.content_type == "application/json"
+    body = _read(request) if as_json else request.POST
+    secret = str((body or {}).get("pin") or "")
+    if not fieldlock.unlock(request, secret):
+        if not request.user.is_authenticated:
+            return _refuse(401, _("The session ended.")) if as_json else redirect("safety:field")
+        if as_json:
+            return _refuse(403, _("That PIN is not right."))
+        messages.error(request, _("That PIN is not right."))
+        return redirect("safety:field")
+    if not as_json:
+        return redirect("safety:field")
+    return field_session(request)
+
+
+@never_cache
+@roles(*FIELD_ROLES)
+def field_pin(request: HttpRequest) -> HttpResponse:
+    """Choose the PIN that unlocks the field page on this device (this session only)."""
+    error = ""
+    if request.method == "POST":
+        if fieldlock.is_locked(request):
+            return redirect("safety:field")
+        try:
+            fieldlock.set_pin(request, request.POST.get("pin", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("PIN set for this phone."))
+            return redirect("safety:field")
+    return render(
+        request, "safety/field_pin.html", {"error": error, "has_pin": fieldlock.has_pin(request)}
+    )

@@ -316,3 +316,41 @@ def test_first_load_bytes_are_measured(
     record_property("field_first_load_gzip_bytes", packed)
     print(f"\nfield page first load: {len(seen)} responses, {raw} B raw, {packed} B gzip")
     assert any(url.endswith("/safety/") for url in seen) and any("field.js" in u for u in seen)
+
+
+def test_lock_drops_the_key_and_the_pin_brings_it_back(page: Any, team: Team1) -> None:
+    from salama.accounts.models import AuditEvent
+
+    log_in(page, "staff")
+    page.goto("/safety/pin/")
+    page.fill("#new-pin", "4826")
+    page.click("#pin-form button")
+    page.wait_for_url("**/safety/")
+    ready(page)
+    page.click("#fq-lock")
+    expect(page.locator("#fq-lockbox")).to_be_visible()
+    expect(page.locator("#btn-safe")).to_be_hidden()
+    expect(page.locator("#fq-lock-sms a")).to_have_count(3)
+    wait_until(page, lambda: AuditEvent.objects.filter(action="field.lock").exists())
+    memory = page.evaluate("sessionStorage.getItem('fq-session')") or ""
+    assert "key" not in json.loads(memory)
+    assert page.request.get("/safety/session/").status == 423  # the server keeps it locked
+    page.fill("#fq-pin", "1111")
+    page.click("#fq-unlock button")
+    expect(page.locator("#fq-lock-note")).to_be_visible()
+    page.fill("#fq-pin", "4826")
+    page.click("#fq-unlock button")
+    expect(page.locator("#btn-safe")).to_be_visible(timeout=WAIT)
+    tap(page, "#btn-safe", "after unlock")
+    expect(page.locator(".fq-item[data-state=delivered]")).to_have_count(1, timeout=WAIT)
+    # Locked, then reloaded: the server's locked page, without the organisation's name.
+    page.click("#fq-lock")
+    wait_until(page, lambda: AuditEvent.objects.filter(action="field.lock").count() == 2)
+    page.reload()
+    expect(page.locator("#locked-form")).to_be_visible()
+    assert "Relief" not in page.content() and "K10" not in page.content()
+    page.fill("#locked-pin", "4826")
+    page.click("#locked-form button")
+    ready(page)
+    assert AuditEvent.objects.filter(action="field.unlock_failed").count() == 1
+    forget(page, "status of 403", "status of 423")

@@ -115,6 +115,13 @@
   function refresh() {
     return fetch(T.session, { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } })
       .then(function (r) {
+        if (r.status === 423) { // locked on the server (another tab, or before a reload)
+          return r.json().then(function (body) {
+            s.info = s.info || {};
+            s.info.csrf = body.csrf;
+            if (!document.body.classList.contains("fq-locked")) { lock(true); }
+          });
+        }
         if (r.status !== 200) {
           s.needLogin = r.type === "opaqueredirect" || r.status === 401 || r.status === 403;
           return null;
@@ -376,13 +383,93 @@
   }
   document.getElementById("fq-wipe").addEventListener("click", wipe);
 
+  // --- Lock: the key leaves this tab's memory; the PIN brings it back (online) ------------------
+  var box = document.getElementById("fq-lockbox");
+  function tellLocked() {
+    return fetch(T.lock, {
+      method: "POST", credentials: "same-origin", redirect: "manual",
+      headers: { "X-CSRFToken": (s.info && s.info.csrf) || "", "Content-Type": "application/json" }, body: "{}"
+    }).then(function (r) { s.lockPending = !r.ok; }, function () { s.lockPending = true; });
+  }
+  function lock(known) {
+    if (!known) { tellLocked(); }
+    if (s.info) {
+      var kept = { owner: s.info.owner, codename: s.info.codename, csrf: s.info.csrf, locked: true,
+        sms_number: s.info.sms_number, sms_after: s.info.sms_after, lock_after: s.info.lock_after };
+      s.info = kept;
+      sessionStorage.setItem(MEMORY, JSON.stringify(kept));
+    }
+    s.cryptoKey = null;
+    document.body.classList.add("fq-locked");
+    box.hidden = false;
+    var list = document.getElementById("fq-lock-sms");
+    list.textContent = "";
+    ["SAFE", "NEED_HELP", "INJURED"].forEach(function (status) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = smsHref({ status: status, key: newKey(), note: "" });
+      a.textContent = label(status) + " · " + T.tSms;
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    document.getElementById("fq-pin").value = "";
+  }
+  function unlocked() {
+    document.body.classList.remove("fq-locked");
+    box.hidden = true;
+    document.getElementById("fq-lock-note").hidden = true;
+    return draw().then(function () { return replay(true); });
+  }
+  document.getElementById("fq-unlock").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var note = document.getElementById("fq-lock-note");
+    var pin = document.getElementById("fq-pin").value;
+    var go = s.info && s.info.csrf ? Promise.resolve() : refresh();
+    go.then(function () {
+      return fetch(T.unlock, {
+        method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": (s.info && s.info.csrf) || "", Accept: "application/json" },
+        body: JSON.stringify({ pin: pin })
+      });
+    }).then(function (r) {
+      if (r.status === 200) {
+        return r.json().then(function (info) { return remember(info); }).then(unlocked);
+      }
+      if (r.type === "opaqueredirect") { window.location.reload(); return; }
+      note.textContent = T.tWrong;
+      note.hidden = false;
+      document.getElementById("fq-pin").value = "";
+    }, function () {
+      note.textContent = T.tOfflineLocked;
+      note.hidden = false;
+    });
+  });
+  document.getElementById("fq-lock").addEventListener("click", function () { lock(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      s.hiddenAt = Date.now();
+    } else if (s.hiddenAt && s.info && Date.now() - s.hiddenAt >= s.info.lock_after * 60000) {
+      lock(false);
+    }
+  });
+
   // --- Start --------------------------------------------------------------------------------
   function start() {
+    var raw = sessionStorage.getItem(MEMORY);
+    if (raw && JSON.parse(raw).locked) {
+      if (!T.owner) { // the offline shell: a reload does not unlock
+        s.info = JSON.parse(raw);
+        lock(true);
+        return Promise.resolve();
+      }
+      sessionStorage.removeItem(MEMORY); // the server drew the live page: it was unlocked there
+    }
     return recall().then(function () {
       return navigator.onLine || !s.cryptoKey ? refresh() : null;
     }).then(draw).then(function () { return replay(true); });
   }
   window.addEventListener("online", function () {
+    if (s.lockPending) { tellLocked(); }
     if (!s.cryptoKey) { start(); return; }
     mine().then(function (rows) {
       return Promise.all(rows.map(function (r) { r.nextAt = 0; return put(r); }));

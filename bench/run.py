@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common, report, rollcalls
+from bench import common, field_page, report, rollcalls
 from bench import facilities as fa1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
@@ -31,6 +31,7 @@ PHASES = {
     "sqlite": "the embedded default",
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
+    "field_page": "the field page's first load against its 50 KB budget, in bytes (O1)",
 }
 
 
@@ -285,7 +286,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
-        "--only", choices=["ingest", "scale", "sqlite", "rollcalls", "facilities"], action="append"
+        "--only",
+        choices=["ingest", "scale", "sqlite", "rollcalls", "facilities", "field_page"],
+        action="append",
     )
     parser.add_argument(
         "--field",
@@ -310,7 +313,7 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities"])
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities", "field_page"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
@@ -318,6 +321,7 @@ def main() -> None:
         "sqlite": lambda: sqlite(cfg, workers),
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
         "facilities": lambda: fa1.run(cluster, cfg, quick),
+        "field_page": lambda: field_page.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -336,6 +340,10 @@ def main() -> None:
             report.write(results)
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
+        if "field_page" in results:
+            report.write_section(
+                field_page.MARK_START, field_page.MARK_END, field_page.render(results)
+            )
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

@@ -285,3 +285,12 @@ def _link_token(world: Any) -> str:
                                    deadline_at=clock.now() + timedelta(hours=1))  # fmt: skip
         row = RollCallRecipient.objects.get(roll_call=roll_call, person=person)
     return token_for(row)
+
+
+# --- field login by text (O1) --------------------------------------------------------------------
+
+
+@sample("token")
+def _login_token(world: Any) -> str:
+    # Any token: the link page answers every persona the same (a button; nothing on a GET).
+    return "sample-login-token"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common, report, rollcalls
+from bench import common, field_page, report, rollcalls
 from bench import evacuation as e1
 from bench import evidence as l1
 from bench import facilities as fa1
@@ -39,6 +39,7 @@ PHASES = {
     "incidents": "attacks on health care: drafts, queue, list and map, public CSV (I1)",
     "reports": "the sitrep: a PDF for 100 persons, aggregates for 100,000, memory (R1)",
     "evacuation": "the evacuation queue with 10,000 open requests; assigning 200 evacuees (E1)",
+    "field_page": "the field page's first load against its 50 KB budget, in bytes (O1)",
 }
 
 
@@ -344,6 +345,7 @@ def main() -> None:
         "incidents": lambda: i1.run(cluster, cfg, quick),
         "reports": lambda: r1.run(cluster, cfg, quick),
         "evacuation": lambda: e1.run(cluster, cfg, quick),
+        "field_page": lambda: field_page.run(cluster, cfg, quick),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -371,6 +373,10 @@ def main() -> None:
             report.write_section(r1.MARK_START, r1.MARK_END, r1.render(results))
         if "evacuation" in results:
             report.write_section(e1.MARK_START, e1.MARK_END, e1.render(results))
+        if "field_page" in results:
+            report.write_section(
+                field_page.MARK_START, field_page.MARK_END, field_page.render(results)
+            )
         if "rollcalls" in results:
             report.write_section(
                 rollcalls.MARK_START, rollcalls.MARK_END, rollcalls.render(results)

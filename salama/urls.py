@@ -5,6 +5,7 @@ from django.urls import include, path
 from salama import metrics, views
 from salama.accounts.admin import guard
 from salama.api import api
+from salama.messaging import views_field_login
 
 # Off unless SALAMA_DEPLOYMENT_ADMIN is set; then Salama's login and second factor, superusers only.
 guard(admin.site)
@@ -15,6 +16,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("salama.accounts.urls")),
+    # Field login by text (O1): short, so that the link fits one SMS.
+    path("l/", views_field_login.request_link, name="login_link"),
+    path("l/<str:token>", views_field_login.open_link, name="login_link_open"),
     path("people/", include("salama.people.urls")),
     path("safety/", include("salama.safety.urls")),
     path("alerts/", include("salama.alerts.urls")),

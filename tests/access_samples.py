@@ -409,3 +409,12 @@ def _endpoint_id(world: Any) -> int:
             org=world.org, url="https://example.org/hook", events=["alert.opened"]
         )
     return found.pk
+
+
+# --- field login by text (O1) --------------------------------------------------------------------
+
+
+@sample("token")
+def _login_token(world: Any) -> str:
+    # Any token: the link page answers every persona the same (a button; nothing on a GET).
+    return "sample-login-token"

@@ -41,6 +41,8 @@ def current_organisation(get_response: Callable[[HttpRequest], HttpResponse]) ->
 
 
 SESSION_STARTED = "_salama_started"
+FIELD_SESSION = "_salama_field_login"
+FIELD_SESSION_SECONDS = 14 * 86400
 SESSION_SEEN = "_salama_seen"
 SEEN_EVERY = 60  # seconds between writes of "last seen", so a busy page does not write each time
 # Pages a signed-in user may reach before passing their second factor.
@@ -94,9 +96,11 @@ def _timed_out(request: HttpRequest) -> bool:
         session[SESSION_STARTED] = started if started is not None else now
         session[SESSION_SEEN] = now
         return False
-    if now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+    # A field login by text (O1) lasts longer: the field page's PIN lock guards it.
+    field = session.get(FIELD_SESSION) is True
+    if now - started > (FIELD_SESSION_SECONDS if field else settings.SESSION_ABSOLUTE_TIMEOUT):
         return True
-    if now - seen > settings.SESSION_IDLE_TIMEOUT:
+    if now - seen > (FIELD_SESSION_SECONDS if field else settings.SESSION_IDLE_TIMEOUT):
         return True
     # A page left open polls by itself (HTMX GETs): that is not someone at the keyboard.
     polling = request.method == "GET" and request.headers.get("HX-Request") == "true"

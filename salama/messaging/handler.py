@@ -56,6 +56,7 @@ from salama.people.services import add_contact_point
 from salama.safety.models import Channel, CheckIn
 from salama.safety.services import (
     EntryError,
+    KeyUsed,
     lead_teams,
     lock_person,
     record_checkin,
@@ -373,7 +374,9 @@ def _own(ctx: Context) -> Outcome:
     return ask_back(ctx, parsed.reason or kind, person)
 
 
-def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> CheckIn:
+def _checkin(
+    ctx: Context, person: Person, status: str, area_id: int | None, key: str = ""
+) -> CheckIn:
     area = Area.objects.for_org(ctx.org).filter(pk=area_id).first() if area_id else None
     # Locked here, in the handling's transaction (which any error rolls back whole, the stored
     # text kept): record_checkin needs no savepoint of its own.
@@ -391,11 +394,28 @@ def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> 
         note=ctx.parsed.note if status in DANGER else "",
         contact_point=ctx.point,
         area=area,
+        key=key,
     )
 
 
+def _keyed_checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> CheckIn:
+    """A self check-in with the key the text carried (the field page's pre-filled text): the
+    same key and status already came (by the page or the API) is answered with that first
+    check-in; another status under the key is still recorded, without it (a text is never
+    refused). salama.safety.idempotency."""
+    key = ctx.parsed.key or ""
+    if not key:
+        return _checkin(ctx, person, status, area_id)
+    try:
+        return _checkin(ctx, person, status, area_id, key)
+    except KeyUsed as used:
+        if used.same:
+            return used.original
+        return _checkin(ctx, person, status, area_id)
+
+
 def _self_checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> Outcome:
-    checkin = _checkin(ctx, person, status, area_id)
+    checkin = _keyed_checkin(ctx, person, status, area_id)
     alert = None
     # A check-in raises an alert only in danger, after a decision on the person (as read under
     # the lock) or from a compromised number (alerts' checkin_recorded hook): else none to look up.
@@ -403,7 +423,7 @@ def _self_checkin(ctx: Context, person: Person, status: str, area_id: int | None
         alert = hooks.checkin_alert(checkin=checkin, person=person, status=status)
     if status not in DANGER or alert is None:
         # Help and injury are answered by the alert ("received 03:11, not yet seen").
-        reply(ctx, "reply_ok", {"time": ctx.inbound.received_at}, person=person)
+        reply(ctx, "reply_ok", {"time": checkin.received_at}, person=person)
     return Outcome(
         "checkin",
         status=status,

@@ -445,3 +445,17 @@ class GatewayWarning(OrgScoped):
 
     def __str__(self) -> str:
         return f"gateway warning {self.source} {self.reason}"
+
+
+class LoginLink(OrgScoped):
+    """A one-time login link sent by text to a field member's registered number (O1): only the
+    token's SHA-256 is kept; it works once, for LINK_LIFETIME (salama.messaging.field_login)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"loginlink#{self.pk}"

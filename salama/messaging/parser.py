@@ -4,6 +4,8 @@ Pure Python, no Django: the inbound handler, the simulator and the tests call ``
 
 The order of the rules is the protocol:
 
+0. A check-in key (``#k7f3q9x``, salama.lib.checkinkey) is taken out of the text first and kept
+   in ``key``; the rest is read by the rules below. A key that fails its check is dropped.
 1. Nothing left after normalisation: ``empty``.
 2. A help or injury word anywhere (or ``2``/``3`` first, or a negated safe word such as
    ``مش منيح``): a NEED_HELP or INJURED check-in, injury winning. Never asked back.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Literal
@@ -28,6 +30,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from salama.lib import checkinkey
 from salama.lib.textnorm import normalize, tokens
 from salama.messaging.vocabulary import DEFAULT_WORDS, EXACT_ONLY, Intent
 
@@ -276,6 +279,7 @@ class Parsed:
     personal_code: str | None = None
     reason: str | None = None
     area_candidates: tuple[int, ...] = ()
+    key: str | None = None  # a check-in key the text carried (rule 0)
 
 
 # --- areas -----------------------------------------------------------------------------------
@@ -437,6 +441,14 @@ def parse(
     text: str, *, vocabulary: Vocabulary | None = None, areas: Sequence[AreaChoice] = ()
 ) -> Parsed:
     """Read one field text. Never raises; see the module docstring for the rules."""
+    rest, key, _mistyped = checkinkey.split(text)
+    parsed = _parse(rest, vocabulary=vocabulary, areas=areas)
+    return replace(parsed, key=key) if key else parsed
+
+
+def _parse(
+    text: str, *, vocabulary: Vocabulary | None = None, areas: Sequence[AreaChoice] = ()
+) -> Parsed:
     vocab = vocabulary if vocabulary is not None else _default_vocabulary()
     toks = tokens(text)
     if not toks:

@@ -49,6 +49,15 @@ def define(spec: TextSpec) -> TextSpec:
 _TIME = "23:59"
 define(
     TextSpec(
+        "login_link",
+        _("{link}"),
+        ("link",),
+        _("The one-time login link to a field member's own number. Neutral: the link alone."),
+        {"link": "https://salama.example.org/l/AbCdEfGhIjKlMnOpQrStUv"},
+    )
+)
+define(
+    TextSpec(
         "alert_life_safety",
         _("{codename} {status} - reply OK {alert}"),
         ("codename", "status", "alert"),

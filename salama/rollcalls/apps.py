@@ -7,7 +7,7 @@ class RollcallsConfig(AppConfig):
     def ready(self) -> None:
         from salama.messaging import commands
         from salama.rollcalls import jobs, texts  # noqa: F401 - registers the templates
-        from salama.rollcalls.duress import check_duress
+        from salama.rollcalls.duress import check_duress, check_page_duress
         from salama.rollcalls.services import answer_from_text
         from salama.worker.loop import job
 
@@ -18,3 +18,7 @@ class RollcallsConfig(AppConfig):
         )
         # A SAFE that carries the person's duress word raises the duress alert, whatever answered.
         commands.watch(check_duress)
+        # The same word in the field page's note (O1): the same alert, the same quiet.
+        from salama.safety import hooks as safety_hooks
+
+        safety_hooks.checkin_recorded.register(check_page_duress)

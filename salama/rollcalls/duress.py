@@ -24,10 +24,10 @@ from salama.lib.textnorm import tokens
 from salama.messaging.keywords import vocabulary_for
 from salama.messaging.models import InboundMessage, Priority
 from salama.messaging.vocabulary import Intent
-from salama.people.models import Person, Status
+from salama.people.models import Basis, Person, Status
 from salama.rollcalls.models import DuressAlert, DuressForm
 from salama.rollcalls.services import RollCallError
-from salama.safety.models import CheckIn
+from salama.safety.models import Channel, CheckIn
 
 if TYPE_CHECKING:
     from salama.messaging.handler import Context, Outcome
@@ -187,6 +187,19 @@ def check_duress(ctx: Context, outcome: Outcome) -> None:
         return
     checkin = CheckIn.objects.filter(person=person, contact_point=ctx.point).order_by("-id").first()
     raise_duress(person=person, checkin=checkin, contact_point=ctx.point)
+
+
+def check_page_duress(*, checkin: CheckIn, person: Person) -> None:
+    """safety.checkin_recorded: a person's own SAFE from the field page (or their API client)
+    whose note carries their duress word raises the duress alert, as a text does; everything
+    the person sees stays the same. Texts have their own watcher (check_duress). No statement
+    for a check-in without a note."""
+    if checkin.status != Status.SAFE or checkin.basis != Basis.SELF or not checkin.note:
+        return
+    if checkin.channel not in (Channel.FIELD_PAGE, Channel.API):
+        return
+    if is_duress(person, str(checkin.note)):
+        raise_duress(person=person, checkin=checkin)
 
 
 def plan_for(alert: Alert) -> tuple[str, bool] | None:

@@ -3,9 +3,13 @@
 POST /checkins accepts an `Idempotency-Key` header: unique per (organisation, user, key) under a
 database constraint, claimed in the same transaction as the check-in. The same key with the same
 body replays the first answer (header `Idempotent-Replayed: true`); with a different body it gets
-422 and nothing is stored. The answer is kept encrypted for at least 30 days; the body is kept
-only as a keyed hash under the organisation's lookup key (`body_hash`), so a copy of the table
-cannot confirm a guessed check-in (codename, status, note), and after a purge nobody can."""
+409 and nothing is stored. A key in the short form (salama.lib.checkinkey) also enters the
+check-ins' one store, whatever the channel (salama.safety.idempotency): a key the same person
+already used by text or on the field page answers that first check-in (200, replayed) when the
+status is the same, else 409. The answer is kept encrypted for at least 30 days; the body is
+kept only as a keyed hash under the organisation's lookup key (`body_hash`), so a copy of the
+table cannot confirm a guessed check-in (codename, status, note), and after a purge nobody
+can."""
 
 import hashlib
 import json
@@ -99,7 +103,7 @@ def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
     raise HttpError(403, _("You may check in only for yourself or your own team."))
 
 
-def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
+def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
     """Call inside a transaction: a check-in for oneself locks the caller's own person in the
     statement that finds it."""
     org = _org(request)
@@ -132,6 +136,7 @@ def _record(request: HttpRequest, payload: CheckInIn) -> CheckIn:
             area=area,
             recorded_by=_member(request),
             locked=locked,
+            key=key,
         )
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
@@ -156,10 +161,18 @@ def legacy_body_hash(org_id: int, canonical: str) -> str:
     return keyring.lookup_hash(org_id, "idempotency-sha256:" + plain)
 
 
+def _used_elsewhere(used: services.KeyUsed) -> HttpResponse:
+    """The key came first by another channel (a text, the field page): the first check-in's
+    answer if it said the same, else 409 (salama.safety.idempotency)."""
+    if not used.same:
+        raise HttpError(409, _("This key was already used for a different check-in."))
+    return _json(200, json.dumps(_checkin_out(used.original), default=str), replayed=True)
+
+
 def _replay(org: Organisation, request: HttpRequest, key: str, canonical: str) -> HttpResponse:
     row = IdempotencyKey.objects.for_org(org).get(user=request.user, key=key)
     if row.body_hash not in (body_hash(org.pk, canonical), legacy_body_hash(org.pk, canonical)):
-        raise HttpError(422, _("This Idempotency-Key was used with a different request body."))
+        raise HttpError(409, _("This Idempotency-Key was used with a different request body."))
     return _json(row.status_code, row.response, replayed=True)
 
 
@@ -215,7 +228,7 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
             # INSERT on the unique index and everything recorded here rolls back; a concurrent
             # duplicate waits (on the person's lock, or on the key's index entry), then fails
             # the same way and replays this answer once it is committed.
-            checkin = _record(request, payload)
+            checkin = _record(request, payload, key)
             text = json.dumps(_checkin_out(checkin), default=str)
             IdempotencyKey.objects.for_org(org).create(
                 org=org,
@@ -230,6 +243,11 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
             return _replay(org, request, key, canonical)
         except IdempotencyKey.DoesNotExist:
             raise error from None  # not the key: another constraint failed
+    except services.KeyUsed as used:
+        try:
+            return _replay(org, request, key, canonical)
+        except IdempotencyKey.DoesNotExist:
+            return _used_elsewhere(used)
     except HttpError as refused:
         # Recording is refused now (the person gone, a link changed): a used key still gets
         # its first answer, as when the key was claimed before recording.

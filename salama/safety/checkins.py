@@ -17,6 +17,7 @@ from salama.lib import clock
 from salama.lib.fields import encrypted_fields
 from salama.people.models import Area, Basis, ContactPoint, ContactState, Person, Status
 from salama.safety import hooks
+from salama.safety.idempotency import check_key, claim_key, shared_key
 from salama.safety.models import HEARD_BASES, Channel, CheckIn
 from salama.safety.periods import due_base, due_choices, heightened_sql
 from salama.safety.prepared import Prepared
@@ -77,6 +78,7 @@ def record_checkin(
     contact_only: bool = False,
     locked: bool = False,
     clears_help: bool = False,
+    key: str = "",
 ) -> CheckIn:
     """Store one check-in and apply it to the person's current state, atomically.
 
@@ -99,6 +101,9 @@ def record_checkin(
     ``locked``: the caller has already locked ``person`` with `lock_person` in its own
     transaction and lets any error roll that transaction back (the API): no second lock and no
     savepoint, two round trips fewer on the busiest path.
+
+    ``key``: the check-in's idempotency key, any channel (salama.safety.idempotency): a short
+    key this person used before raises KeyUsed, nothing stored.
     """
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
@@ -106,6 +111,11 @@ def record_checkin(
         raise ValidationError(_("Unknown basis."))
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel."))
+    shared = shared_key(key)
+    if shared and locked:
+        # Before the block: an exception inside a block without a savepoint would spoil the
+        # caller's transaction (the text handler's, which keeps the stored text).
+        check_key(person, shared, status)
     with transaction.atomic(savepoint=not locked):
         now = clock.now()
         if not locked:
@@ -113,6 +123,8 @@ def record_checkin(
             if found is None:
                 raise Person.DoesNotExist
             person = found
+            if shared:
+                check_key(person, shared, status)
         received_at = received_at or now
         effective_at, flagged = effective_time(device_at, received_at)
         compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
@@ -138,6 +150,8 @@ def record_checkin(
             contact_point=contact_point,
             area=area,
         )
+        if shared:
+            claim_key(checkin, shared)
         if compromised:
             _alerts_on_checkin(checkin, person)
             return checkin

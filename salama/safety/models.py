@@ -185,3 +185,21 @@ class IdempotencyKey(OrgScoped):
 
     def __str__(self) -> str:
         return f"idem#{self.pk}"
+
+
+class CheckInKey(OrgScoped):
+    """The one idempotency store of check-ins, whatever the channel (the field page, the API, a
+    text): a person's key and the check-in it made (salama.safety.idempotency). The content
+    compared when a key comes again is the status: a text cannot carry the rest exactly."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=16)  # the short form (salama.lib.checkinkey)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="checkin_key_unique")]
+
+    def __str__(self) -> str:
+        return f"checkinkey#{self.pk}"

@@ -41,6 +41,7 @@ from salama.safety.decisions import (
     make_decision,
 )
 from salama.safety.events import close_event, open_event, open_events
+from salama.safety.idempotency import KeyUsed
 from salama.safety.models import CheckIn
 from salama.safety.periods import (
     HEIGHTENED_LIFETIME,
@@ -69,6 +70,7 @@ __all__ = [
     "MAX_BEHIND",
     "RECENT_CONTACT",
     "CheckIn",
+    "KeyUsed",
     "EntryError",
     "ProxyResult",
     "RecentContact",

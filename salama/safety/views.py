@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from salama.accounts.access import ANY_MEMBER, COORDINATING, roles
 from salama.accounts.models import ApiToken, Membership, Organisation, Role, User
 from salama.lib import clock
 from salama.people.models import Basis, DecisionKind, Person, Status
-from salama.safety import hooks, services, tokens
+from salama.safety import fieldlock, hooks, offline, services, tokens
 from salama.safety.forms import (
     DecisionForm,
     EventForm,
@@ -81,6 +82,10 @@ def field(request: HttpRequest) -> HttpResponse:
     """The field page: three big buttons, a note, an area. Works without JavaScript. A call for
     help is recorded whatever else the form holds (a bad area is left out), and the page then
     shows whether it was seen (`field_call` answers its polling where JavaScript runs)."""
+    if fieldlock.is_locked(request):
+        # Nothing of the organisation on a locked phone's screen, not even its name.
+        hidden = {"org": None, "other_memberships": None, "show_nav": False, "alert_banner": None}
+        return render(request, "safety/field_locked.html", hidden, status=423)
     person = linked_person(request)
     form = FieldCheckInForm(request.POST or None, org=org_of(request))
     valid = form.is_valid() if request.method == "POST" else False
@@ -109,11 +114,14 @@ def field(request: HttpRequest) -> HttpResponse:
     if person is not None:
         person = Person.objects.for_org(org_of(request)).get(pk=person.pk)
         call = _call_to_show(person)
-    return render(
+    owner = offline.owner_tag(org_of(request).pk, member_of(request).user_id) if person else ""
+    response = render(
         request,
         "safety/field.html",
-        {"person": person, "form": form, "statuses": Status, "call": call},
+        {"person": person, "form": form, "statuses": Status, "call": call, "owner": owner},
     )
+    add_never_cache_headers(response)  # the live page is never kept; the offline shell is
+    return response
 
 
 CALL_SHOWN_FOR = timedelta(hours=24)

@@ -100,8 +100,9 @@ def test_field_page_is_small_and_works_without_javascript(
     for url in urls:
         sizes[url] = len(tab.request.get(url).body())
     assert any(url.endswith(".css") for url in sizes), sizes
-    assert not any(url.endswith(".js") for url in sizes), sizes
-    assert sum(sizes.values()) < 30 * 1024, sizes
+    # One script: the offline queue (O1), which the page does not need to work.
+    assert [url for url in sizes if url.endswith(".js")] == ["/static/safety/field.js"], sizes
+    assert sum(sizes.values()) < 50 * 1024, sizes
 
     tab.fill("#id_note", "on my way to the ward")
     tab.click("#btn-injured")

@@ -177,7 +177,7 @@ def test_an_idempotency_key_keeps_no_hash_a_guessed_check_in_can_be_matched_with
     # Still what it is for: the same body replays the answer, another one is refused.
     again = post(body)
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
-    assert post({**body, "status": "INJURED"}).status_code == 422
+    assert post({**body, "status": "INJURED"}).status_code == 409
     call_command("purge", "--org", "relief", "--yes", stdout=StringIO())
     with pytest.raises(keyring.KeyUnavailable):
         keyring.lookup_hash(world.org.pk, canonical)

@@ -88,13 +88,13 @@ def test_same_key_same_body_replays(world: Any, team: Any, staff_token: str) -> 
 
 
 @pytest.mark.django_db
-def test_same_key_different_body_is_422_and_stores_nothing(
+def test_same_key_different_body_is_409_and_stores_nothing(
     world: Any, team: Any, staff_token: str
 ) -> None:
     headers = {**bearer(staff_token), "HTTP_IDEMPOTENCY_KEY": "abc-2"}
     post(Client(), "/api/checkins", {"status": "SAFE"}, **headers)
     other = post(Client(), "/api/checkins", {"status": "INJURED"}, **headers)
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert CheckIn.objects.count() == 1 and IdempotencyKey.objects.count() == 1
     assert Person.objects.get(pk=team.staff.pk).state == "SAFE"
 
@@ -212,7 +212,7 @@ def test_ten_concurrent_requests_with_one_key_store_one_checkin(
         **bearer(token),
         HTTP_IDEMPOTENCY_KEY="same",
     )
-    assert different.status_code == 422 and CheckIn.objects.count() == 1
+    assert different.status_code == 409 and CheckIn.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -234,7 +234,7 @@ def test_the_field_page_shows_whether_the_call_was_seen(
     assert part.status_code == 200 and "Seen 15:03" in part.content.decode()
     page = clients["staff"].get("/safety/").content.decode()
     assert "Seen 15:03" in page and "not yet seen" not in page
-    assert "data-poll" not in page and "<script" not in page  # nothing left to wait for
+    assert "data-poll" not in page and "call.js" not in page  # nothing left to wait for
 
 
 def test_a_leads_api_safe_is_held_and_says_so(world: Any, team: Any) -> None:

@@ -17,6 +17,7 @@ from salama.people.api import router as people_router
 from salama.privacy.apierrors import out_of_range
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
+from salama.safety.batch import router as batch_router
 from salama.safety.tokens import TokenAuth
 
 api = NinjaAPI(
@@ -51,6 +52,7 @@ def me(request: HttpRequest) -> Me:
 
 api.add_router("/", people_router)
 api.add_router("/", safety_router)
+api.add_router("/", batch_router)  # P1: POST /checkins/batch
 api.add_router("/", alerts_router)
 api.add_router("/", messaging_router)
 api.add_router("/", rollcalls_router)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common, report, rollcalls
+from bench import checkins, common, report, rollcalls
 from bench import facilities as fa1
 from bench.common import VAR, log, spread
 from bench.pgcluster import Cluster, spare_port
@@ -31,6 +31,7 @@ PHASES = {
     "sqlite": "the embedded default",
     "rollcalls": "roll calls through gateway limits, urgent first, fan-out, webhook (B2)",
     "facilities": "the facilities board and map: 2,000 facilities, 1,000,000 updates (FA1)",
+    "checkins": "floor, API check-in, inbound text and batch, interleaved (P1)",
 }
 
 
@@ -49,6 +50,7 @@ def sizes(quick: bool) -> dict[str, Any]:
             sqlite_persons=50,
             facilities=200,
             facility_updates=20_000,
+            checkin_rounds=1,
         )
     return dict(
         scale_persons=100_000,
@@ -63,6 +65,7 @@ def sizes(quick: bool) -> dict[str, Any]:
         sqlite_persons=200,
         facilities=2000,
         facility_updates=1_000_000,
+        checkin_rounds=int(os.environ.get("BENCH_CHECKIN_ROUNDS", "3")),
     )
 
 
@@ -285,7 +288,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("QUICK") == "1")
     parser.add_argument(
-        "--only", choices=["ingest", "scale", "sqlite", "rollcalls", "facilities"], action="append"
+        "--only",
+        choices=["ingest", "scale", "sqlite", "rollcalls", "facilities", "checkins"],
+        action="append",
     )
     parser.add_argument(
         "--field",
@@ -310,7 +315,7 @@ def main() -> None:
     if args.field:
         run_field(cluster, results)
         return
-    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities"])
+    only = set(args.only or ["ingest", "scale", "sqlite", "rollcalls", "facilities", "checkins"])
     started = time.monotonic()
     phases: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest(cluster, cfg, workers),
@@ -318,6 +323,7 @@ def main() -> None:
         "sqlite": lambda: sqlite(cfg, workers),
         "rollcalls": lambda: rollcalls.run_all(cluster, cfg, quick, workers),
         "facilities": lambda: fa1.run(cluster, cfg, quick),
+        "checkins": lambda: checkins.run(cluster, cfg, quick, workers),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -329,11 +335,15 @@ def main() -> None:
     name = "results-quick.json" if quick else "results.json"
     if only == {"rollcalls"}:  # B2 alone: keep the last full run's file
         name = name.replace("results", "results-rollcalls")
+    if only == {"checkins"}:  # P1 alone: likewise
+        name = name.replace("results", "results-checkins")
     (VAR / name).write_text(json.dumps(results, indent=2))
     log(f"wrote {VAR / name}")
     if not quick:
-        if only != {"rollcalls"}:
+        if not only <= {"rollcalls", "checkins"}:
             report.write(results)
+        if "checkins" in results:
+            report.write_section(checkins.MARK_START, checkins.MARK_END, checkins.render(results))
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
         if "rollcalls" in results:
@@ -343,6 +353,8 @@ def main() -> None:
         log("wrote docs/benchmarks.md")
     else:
         print(report.render(results)[:2000])
+        if "checkins" in results:
+            print(checkins.render(results))
 
 
 if __name__ == "__main__":

@@ -68,12 +68,12 @@ class Meter:
     def __init__(self, server: common.Server, cluster: Cluster) -> None:
         self.server, self.cluster = server, cluster
 
-    def _sample(self) -> dict[str, float]:
+    def _sample(self) -> dict[str, Any]:
         busy, total = _machine_busy()
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
-            "web": sum(_ticks(p) for p in self.server.worker_pids()) / TICK,
-            "pg": sum(_ticks(p) for p in _postgres_pids(self.cluster)) / TICK,
+            "web": {p: _ticks(p) / TICK for p in self.server.worker_pids()},
+            "pg": {p: _ticks(p) / TICK for p in _postgres_pids(self.cluster)},
             "wrk": kids.ru_utime + kids.ru_stime,
             "busy": busy / TICK,
             "total": total / TICK,
@@ -86,7 +86,16 @@ class Meter:
 
     def __exit__(self, *exc: Any) -> None:
         after = self._sample()
-        self.delta = {k: after[k] - self.before[k] for k in after}
+        # Per process: one that ended during the run (an autovacuum worker) takes its ticks
+        # with it, one that started counts from zero; a sum over processes would go negative.
+        self.delta = {
+            k: (
+                sum(t - self.before[k].get(p, 0.0) for p, t in v.items())
+                if isinstance(v, dict)
+                else v - self.before[k]
+            )
+            for k, v in after.items()
+        }
 
     def result(self, done: int) -> dict[str, Any]:
         d = self.delta

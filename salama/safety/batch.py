@@ -11,14 +11,15 @@ none of it: the client sends it again with the same keys."""
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ValidationError as BodyError
+from pydantic import WithJsonSchema
 
 from salama.lib.apiaccess import api_roles
 from salama.people.models import Status
@@ -41,16 +42,36 @@ class BatchItemIn(Schema):
     area_id: int | None = None
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its local definitions ($defs: the status enum) put in place,
+    so that it stands on its own inside the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)  # type: ignore[no-any-return]
+
+
+# Items are checked one by one (a bad one is answered 422 on its own, the others stored), so the
+# body takes any objects; the schema documents the shape each must have (BatchItemIn).
+BatchItem = Annotated[dict[str, Any], WithJsonSchema(_inlined(BatchItemIn.model_json_schema()))]
+
+
 class BatchIn(Schema):
-    # Items are checked one by one (a bad one is answered 422 on its own, the others stored),
-    # so the body takes any objects; each must have the shape of BatchItemIn.
-    items: list[dict[str, Any]] = Field(
+    items: list[BatchItem] = Field(
         ...,
         min_length=1,
         max_length=BATCH_MAX,
-        description="Check-ins, each shaped as BatchItemIn (the fields of POST /checkins and "
-        "`key`, its idempotency key); answered in the same order.",
-        json_schema_extra={"items": {"$ref": "#/components/schemas/BatchItemIn"}},
+        description="Check-ins: the fields of POST /checkins and `key`, each item's own "
+        "idempotency key; answered in the same order.",
     )
 
 
@@ -82,6 +103,8 @@ def _item(request: HttpRequest, raw: dict[str, Any]) -> dict[str, Any]:
         response = answer_checkin(request, payload, key)
     except HttpError as refused:
         return _refused(key, refused.status_code, str(refused))
+    except (OverflowError, DataError):  # a number too large for its column; rolled back
+        return _refused(key, 422, _("A number in this check-in is out of range."))
     return {
         "key": key,
         "status": response.status_code,

@@ -58,15 +58,16 @@ def test_a_bad_item_in_the_middle_leaves_nothing_and_the_others_are_answered(tok
         {"key": "b", "codename": "K13", "status": "NOT_A_STATUS"},
         {"key": "c", "codename": "NOBODY", "status": "SAFE"},
         {"codename": "K13", "status": "SAFE"},  # no key
+        {"key": "o", "codename": "K13", "status": "SAFE", "area_id": 2**70},
         {"key": "e", "codename": "K20", "status": "SAFE"},
     ]
     results = _batch(token, items).json()["results"]
-    assert [r["status"] for r in results] == [201, 422, 404, 422, 201]
+    assert [r["status"] for r in results] == [201, 422, 404, 422, 422, 201]
     assert "status" in results[1]["detail"]
     assert results[2]["detail"] and results[2]["checkin"] is None
     assert sorted(CheckIn.objects.values_list("person__codename", flat=True)) == ["K12", "K20"]
     # The refused items claimed no key: sent again, corrected, they are recorded.
-    assert not IdempotencyKey.objects.filter(key__in=["b", "c"]).exists()
+    assert not IdempotencyKey.objects.filter(key__in=["b", "c", "o"]).exists()
     again = _batch(token, [{"key": "b", "codename": "K13", "status": "SAFE"}]).json()
     assert again["results"][0]["status"] == 201
 

@@ -59,7 +59,7 @@ from salama.safety.prepared import Prepared
 from salama.safety.services import (
     EntryError,
     lead_teams,
-    lock_person,
+    lock_person_by_pk,
     record_checkin,
     record_proxy_checkins,
 )
@@ -395,7 +395,7 @@ def _checkin(ctx: Context, person: Person, status: str, area_id: int | None) -> 
     area = Area.objects.for_org(ctx.org).filter(pk=area_id).first() if area_id else None
     # Locked here, in the handling's transaction (which any error rolls back whole, the stored
     # text kept): record_checkin needs no savepoint of its own.
-    locked = lock_person(Person.objects.filter(pk=person.pk))
+    locked = lock_person_by_pk(person.pk)  # compiled once: lock_person's statement
     if locked is None:
         raise Person.DoesNotExist
     return record_checkin(

@@ -276,6 +276,12 @@ def _person_by_pk_query(pk: int) -> "QuerySet[Person]":
 _person_by_pk = Prepared(_person_by_pk_query, 0)
 
 
+def lock_person_by_pk(pk: int) -> Person | None:
+    """`lock_person(Person.objects.filter(pk=pk))`, its query compiled once (a text's check-in
+    locks its sender's person on every request)."""
+    return _person_by_pk(pk)
+
+
 def lock_own_person(org: Organisation, membership: Membership) -> Person | None:
     """`lock_person` for the person linked to `membership` in `org` (the API's check-in for
     oneself), its query compiled once (salama.safety.prepared): the same statement."""

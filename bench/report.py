@@ -12,6 +12,7 @@ from bench.common import ROOT
 DOC = ROOT / "docs" / "benchmarks.md"
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
+QUICK_NOTE = " (QUICK: not a measurement; small sizes, phases side by side)"
 
 # Why a target is missed and what would meet it; shown only for targets the run missed.
 NOTES: dict[str, str] = {
@@ -244,7 +245,7 @@ def render(results: dict[str, Any]) -> str:
     v = m["versions"]
     lines = [
         f"Measured {results['date']} by `make bench`"
-        + (" (QUICK: small sizes, not figures)" if results.get("quick") else "")
+        + (QUICK_NOTE if results.get("quick") else "")
         + ".",
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB memory; "
@@ -266,6 +267,8 @@ def render(results: dict[str, Any]) -> str:
     table = rows(results)
     for r in table:
         met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        if results.get("quick") and r["met"] is not None:
+            met = "not a measurement"  # QUICK runs are too short and side by side
         lines.append(
             f"| {r['label']} | {r['value']} | {r['spread']} | {r['target'] or '—'} | {met} |"
         )

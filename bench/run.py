@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import common, field_page, report, rollcalls
+from bench import checkins, common, field_page, report, rollcalls
 from bench import evacuation as e1
 from bench import evidence as l1
 from bench import facilities as fa1
@@ -40,6 +40,7 @@ PHASES = {
     "reports": "the sitrep: a PDF for 100 persons, aggregates for 100,000, memory (R1)",
     "evacuation": "the evacuation queue with 10,000 open requests; assigning 200 evacuees (E1)",
     "field_page": "the field page's first load against its 50 KB budget, in bytes (O1)",
+    "checkins": "floor, API check-in, inbound text and batch, interleaved (P1)",
 }
 
 
@@ -64,6 +65,7 @@ def sizes(quick: bool) -> dict[str, Any]:
             report_small=100,
             report_large=2000,
             evacuation_requests=1000,
+            checkin_rounds=1,
         )
     return dict(
         scale_persons=100_000,
@@ -84,6 +86,7 @@ def sizes(quick: bool) -> dict[str, Any]:
         report_small=100,
         report_large=100_000,
         evacuation_requests=10_000,
+        checkin_rounds=int(os.environ.get("BENCH_CHECKIN_ROUNDS", "3")),
     )
 
 
@@ -346,6 +349,7 @@ def main() -> None:
         "reports": lambda: r1.run(cluster, cfg, quick),
         "evacuation": lambda: e1.run(cluster, cfg, quick),
         "field_page": lambda: field_page.run(cluster, cfg, quick),
+        "checkins": lambda: checkins.run(cluster, cfg, quick, workers),
     }
     chosen = [name for name in phases if name in only]
     try:
@@ -363,6 +367,8 @@ def main() -> None:
     if not quick:
         if core <= only:
             report.write(results)
+        if "checkins" in results:
+            report.write_section(checkins.MARK_START, checkins.MARK_END, checkins.render(results))
         if "facilities" in results:
             report.write_section(fa1.MARK_START, fa1.MARK_END, fa1.render(results))
         if "evidence" in results:
@@ -384,6 +390,8 @@ def main() -> None:
         log("wrote docs/benchmarks.md")
     else:
         print(report.render(results)[:2000])
+        if "checkins" in results:
+            print(checkins.render(results))
 
 
 if __name__ == "__main__":

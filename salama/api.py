@@ -22,6 +22,7 @@ from salama.messaging.api import router as messaging_router
 from salama.people.api import router as people_router
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
+from salama.safety.batch import router as batch_router
 from salama.safety.tokens import TokenAuth, gated
 from salama.webhooks.api import router as webhooks_router
 
@@ -122,6 +123,7 @@ for module in (
     import_module(f"salama.{module}")
 api.add_router("/", people_router)
 api.add_router("/", safety_router)
+api.add_router("/", batch_router)  # P1: POST /checkins/batch
 api.add_router("/", alerts_router)
 api.add_router("/", messaging_router)
 api.add_router("/", rollcalls_router)

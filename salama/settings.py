@@ -73,6 +73,8 @@ if BENCH_FLOOR:
     INSTALLED_APPS.append("salama.bench_floor")
 
 MIDDLEWARE = [
+    # Token-authenticated API requests take a short chain of their own (salama.lib.middleware).
+    "salama.lib.middleware.api_dispatch",
     "django.middleware.security.SecurityMiddleware",
     "salama.lib.middleware.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,8 +124,18 @@ TEMPLATES = [
 # PostgreSQL through DATABASE_URL; the embedded default is SQLite in WAL mode with a busy timeout
 # and immediate transactions (so writers queue instead of failing), served by one worker.
 DATABASE_URL = env_str("DATABASE_URL")
+PREPARE_THRESHOLD = env_int("SALAMA_DB_PREPARE_THRESHOLD", 5)  # see below; 0: off
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Prepared statements (docs/benchmarks.md): psycopg binds parameters on the server and
+    # prepares a statement once a connection has run it SALAMA_DB_PREPARE_THRESHOLD times; the
+    # check-in path runs the same few statements over and over, and PostgreSQL then skips
+    # parsing and planning them. 0 turns both off (client-side binding, Django's default): for
+    # a transaction-mode pooler that cannot keep prepared statements (PgBouncer before 1.21).
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and PREPARE_THRESHOLD > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
+        )
 else:
     DATABASES = {
         "default": {

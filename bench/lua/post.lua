@@ -1,7 +1,8 @@
 -- POSTs check-ins (or framework-floor rows) for bench/ingest.py.
 --   wrk ... -s bench/lua/post.lua URL -- DATAFILE INTERVAL_MS TAG MAX_REQUESTS
 -- DATAFILE: line 1 the path, line 2 the JSON body with %PERSON% in it, then "token T" and
--- "person ID" lines. Every request carries a fresh Idempotency-Key (TAG-thread-n).
+-- "person ID" lines. Every request carries a fresh Idempotency-Key (TAG-thread-n), also put in
+-- place of %KEY% in the body.
 -- INTERVAL_MS > 0 paces each wrk thread to one request per interval (delay()); the latency wrk
 -- reports is then closed-loop: a slow answer delays the next request instead of queueing it.
 -- The summary goes to the JSON file named by BENCH_WRK_OUT.
@@ -64,16 +65,18 @@ function request()
     wrk.thread:stop()
   end
   local person = persons[(n * 7 + id * 13) % #persons + 1]
+  local key = tag .. "-" .. id .. "-" .. n
   local headers = {
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = tag .. "-" .. id .. "-" .. n,
+    ["Idempotency-Key"] = key,
   }
   if #tokens > 0 then
     -- Threads start a quarter of the tokens apart, so no two requests in flight lock one person.
     local spread = math.floor(#tokens / 4)
     headers["Authorization"] = "Bearer " .. tokens[(n + id * spread) % #tokens + 1]
   end
-  local body = body_template:gsub("%%PERSON%%", person)
+  -- %KEY% in the body: the request's key (a batch's items add their own suffixes to it).
+  local body = body_template:gsub("%%PERSON%%", person):gsub("%%KEY%%", key)
   return wrk.format("POST", path, headers, body)
 end
 

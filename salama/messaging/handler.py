@@ -31,7 +31,8 @@ from datetime import timedelta
 from typing import overload
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from salama.accounts import ratelimit
 from salama.accounts.models import Membership, Organisation
@@ -54,11 +55,12 @@ from salama.people.models import (
 )
 from salama.people.services import add_contact_point
 from salama.safety.models import Channel, CheckIn
+from salama.safety.prepared import Prepared
 from salama.safety.services import (
     EntryError,
     KeyUsed,
     lead_teams,
-    lock_person,
+    lock_person_by_pk,
     record_checkin,
     record_proxy_checkins,
 )
@@ -124,27 +126,42 @@ class _Areas(Sequence[AreaChoice]):
         return iter(self._all())
 
 
+def _point_query(org_id: int, sender_hash: str) -> QuerySet[ContactPoint]:
+    return (
+        ContactPoint.objects.filter(org_id=org_id, kind=ContactKind.SMS, value_hash=sender_hash)
+        .select_related("membership")
+        .annotate(was_asked_back=Exists(AskedBack.objects.filter(contact_point=OuterRef("pk"))))
+    )
+
+
+# Compiled once per process (salama.safety.prepared): a text pays for it on every request.
+_find_point = Prepared(_point_query, 0, "")
+_PERSONS = Prefetch("persons", queryset=Person.objects.select_related("org").order_by("pk"))
+
+
+def _touch_point(inbound: InboundMessage) -> None:
+    """Move the sender's point's ``last_inbound_at`` (never back): the ORM's UPDATE, written
+    once instead of built and compiled per text."""
+    table = connection.ops.quote_name(ContactPoint._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(inbound.received_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_inbound_at = %s WHERE org_id = %s AND kind = %s"  # noqa: S608
+            " AND value_hash = %s AND (last_inbound_at IS NULL OR last_inbound_at < %s)",
+            [at, inbound.org_id, ContactKind.SMS, inbound.sender_hash, at],
+        )
+
+
 def _point_of(inbound: InboundMessage) -> ContactPoint | None:
     """The sender's contact point with its persons (in pk order) and whether it was asked back,
     its ``last_inbound_at`` moved first. That UPDATE takes the point's row lock before the point
     is read, so texts from one number are handled one after another, each seeing what the one
     before it committed (an ask-back it stored, a person it attached)."""
     org = inbound.org
-    found = ContactPoint.objects.for_org(org).filter(
-        kind=ContactKind.SMS, value_hash=inbound.sender_hash
-    )
-    found.filter(
-        Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=inbound.received_at)
-    ).update(last_inbound_at=inbound.received_at)
-    point = (
-        found.select_related("membership")
-        .prefetch_related(
-            Prefetch("persons", queryset=Person.objects.select_related("org").order_by("pk"))
-        )
-        .annotate(was_asked_back=Exists(AskedBack.objects.filter(contact_point=OuterRef("pk"))))
-        .first()
-    )
+    _touch_point(inbound)
+    point = _find_point(org.pk, str(inbound.sender_hash))
     if point is not None:
+        prefetch_related_objects([point], _PERSONS)
         point.org = org  # queueing a reply asks for it (the channel): no second read
     return point
 
@@ -207,6 +224,7 @@ def reply(
         reason="reply",
         language=person.language if person is not None else None,
         cause_ids={"inbound": ctx.inbound.pk},
+        savepoint=False,  # handling a text is one savepoint (salama.messaging.inbound)
     )
 
 
@@ -380,7 +398,7 @@ def _checkin(
     area = Area.objects.for_org(ctx.org).filter(pk=area_id).first() if area_id else None
     # Locked here, in the handling's transaction (which any error rolls back whole, the stored
     # text kept): record_checkin needs no savepoint of its own.
-    locked = lock_person(Person.objects.filter(pk=person.pk))
+    locked = lock_person_by_pk(person.pk)  # compiled once: lock_person's statement
     if locked is None:
         raise Person.DoesNotExist
     return record_checkin(

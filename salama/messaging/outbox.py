@@ -114,8 +114,11 @@ def queue_message(
     reason: str,
     language: str | None = None,
     cause_ids: Mapping[str, Any] | None = None,
+    savepoint: bool = True,
 ) -> Message | None:
     """Render `template` for the recipient and queue it, inside the caller's transaction.
+    ``savepoint=False``: the caller lets any error roll back its own savepoint or transaction
+    (a text's reply: handling one text is one savepoint), so this one is not needed.
 
     Returns the Message, or None when the contact point may not receive it (compromised or
     suspended, or an unshared phone of a person under a DETAINED, MISSING or KILLED decision):
@@ -125,7 +128,7 @@ def queue_message(
         raise ValueError("contact point of another organisation")
     language = language or language_for(contact_point, org)
     body = texts.render(org, template, language, context)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         message = Message.objects.create(
             org=org,
             priority=int(priority),

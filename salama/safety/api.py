@@ -211,8 +211,14 @@ IDEMPOTENCY = {
 def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     """Record a check-in: for yourself (no codename), a member of your team (leads, basis
     proxy-seen) or anyone (coordinators, basis relayed)."""
+    return answer_checkin(request, payload, request.headers.get("Idempotency-Key", ""))
+
+
+def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpResponse:
+    """One check-in with its Idempotency-Key (empty: none), answered as POST /checkins answers
+    it; the batch (salama.safety.batch) calls it once per item, each in its own savepoint."""
     org = _org(request)
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = key.strip()
     if not key:
         with transaction.atomic():
             checkin = _record(request, payload)

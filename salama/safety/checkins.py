@@ -119,7 +119,7 @@ def record_checkin(
     with transaction.atomic(savepoint=not locked):
         now = clock.now()
         if not locked:
-            found = lock_person(Person.objects.filter(pk=person.pk))
+            found = _person_by_pk(person.pk)
             if found is None:
                 raise Person.DoesNotExist
             person = found
@@ -271,6 +271,29 @@ def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
 
 
 _own_person = Prepared(_own_person_query, 0, 0)
+
+
+def _person_by_pk_query(pk: int) -> "QuerySet[Person]":
+    # lock_person's statement for one person (its organisation read with it), as ORM.
+    return (
+        Person.objects.filter(pk=pk)
+        .select_for_update(of=("self",))
+        .defer(*encrypted_fields(Person))
+        .select_related("org")
+        .defer("org__credentials")
+        .annotate(**hooks.person_lock_annotations())
+    )
+
+
+# record_checkin's lock of a person it was given (every channel but the API's own check-in):
+# the same statement as lock_person(Person.objects.filter(pk=...)), compiled once.
+_person_by_pk = Prepared(_person_by_pk_query, 0)
+
+
+def lock_person_by_pk(pk: int) -> Person | None:
+    """`lock_person(Person.objects.filter(pk=pk))`, its query compiled once (a text's check-in
+    locks its sender's person on every request)."""
+    return _person_by_pk(pk)
 
 
 def lock_own_person(org: Organisation, membership: Membership) -> Person | None:

@@ -20,6 +20,7 @@ from salama.safety.checkins import (
     effective_time,
     lock_own_person,
     lock_person,
+    lock_person_by_pk,
     purge_idempotency_keys,
     record_checkin,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "leaves_sweep",
     "lock_own_person",
     "lock_person",
+    "lock_person_by_pk",
     "make_decision",
     "mark_overdue",
     "mark_overdue_batch",

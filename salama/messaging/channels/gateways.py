@@ -26,8 +26,11 @@ from salama.messaging.channels.base import (
     StatusReport,
     TemporaryError,
 )
+from salama.safety.prepared import Prepared
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from salama.messaging.models import Gateway
 
 # Answers worth trying again: a timeout, too early, too many requests, and server errors.
@@ -52,13 +55,22 @@ def gateway_for(org_id: int, kind: str) -> Gateway:
     return gateway
 
 
-def gateway_of(request: HttpRequest) -> Gateway | None:
-    """The gateway a webhook request is for, from the key in its URL."""
+def _gateway_query(key: str) -> QuerySet[Gateway]:
     from salama.messaging.models import Gateway
 
+    return Gateway.objects.filter(key=key, is_active=True).select_related("org")
+
+
+# Every inbound text and delivery report asks for it: compiled once (salama.safety.prepared).
+_gateway_by_key = Prepared(_gateway_query, "")
+
+
+def gateway_of(request: HttpRequest) -> Gateway | None:
+    """The gateway a webhook request is for, from the key in its URL (with its organisation,
+    read once: the rest of the request uses ``gateway.org``)."""
     match = request.resolver_match
     key = match.kwargs.get("gateway_key", "") if match else ""
-    return Gateway.objects.filter(key=key, is_active=True).select_related("org").first()
+    return _gateway_by_key(str(key))
 
 
 @dataclass(frozen=True)

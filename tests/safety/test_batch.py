@@ -1,0 +1,147 @@
+"""POST /api/checkins/batch: many check-ins, each with its own key, answered one by one in order,
+with the rules of POST /api/checkins (salama.safety.batch)."""
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from salama.accounts.models import User
+from salama.people.models import Person
+from salama.safety.models import CheckIn, IdempotencyKey
+from salama.safety.tokens import create_token
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/checkins/batch"
+
+
+@pytest.fixture
+def token(world: Any, roster: Any) -> str:
+    user = User.objects.get(pk=world.users["coordinator"].pk)
+    return create_token(user=user, org=world.org, name="sync")
+
+
+def _batch(token: str, items: list[Any]) -> Any:
+    return Client().post(
+        URL,
+        data=json.dumps({"items": items}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_each_item_is_answered_in_order_and_stored(token: str) -> None:
+    items = [
+        {"key": "a", "codename": "K12", "status": "SAFE"},
+        {"key": "b", "codename": "K13", "status": "NEED_HELP", "note": "trapped"},
+        {"key": "c", "codename": "K20", "status": "INJURED"},
+    ]
+    response = _batch(token, items)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["key"] for r in results] == ["a", "b", "c"]
+    assert [r["status"] for r in results] == [201, 201, 201]
+    assert [r["checkin"]["codename"] for r in results] == ["K12", "K13", "K20"]
+    assert [r["checkin"]["basis"] for r in results] == ["relayed"] * 3
+    assert CheckIn.objects.count() == 3
+    assert Person.objects.get(codename="K13").state == "NEED_HELP"
+    assert IdempotencyKey.objects.filter(key__in=["a", "b", "c"]).count() == 3
+
+
+def test_a_bad_item_in_the_middle_leaves_nothing_and_the_others_are_answered(token: str) -> None:
+    items = [
+        {"key": "a", "codename": "K12", "status": "SAFE"},
+        {"key": "b", "codename": "K13", "status": "NOT_A_STATUS"},
+        {"key": "c", "codename": "NOBODY", "status": "SAFE"},
+        {"codename": "K13", "status": "SAFE"},  # no key
+        {"key": "o", "codename": "K13", "status": "SAFE", "area_id": 2**70},
+        {"key": "e", "codename": "K20", "status": "SAFE"},
+    ]
+    results = _batch(token, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 422, 404, 422, 422, 201]
+    assert "status" in results[1]["detail"]
+    assert results[2]["detail"] and results[2]["checkin"] is None
+    assert sorted(CheckIn.objects.values_list("person__codename", flat=True)) == ["K12", "K20"]
+    # The refused items claimed no key: sent again, corrected, they are recorded.
+    assert not IdempotencyKey.objects.filter(key__in=["b", "c", "o"]).exists()
+    again = _batch(token, [{"key": "b", "codename": "K13", "status": "SAFE"}]).json()
+    assert again["results"][0]["status"] == 201
+
+
+def test_a_refused_item_writes_nothing_of_itself(token: str, world: Any) -> None:
+    # The check-in is stored before the key is claimed: a key used before with another body
+    # rolls that item's check-in back, and only that item's.
+    _batch(token, [{"key": "k", "codename": "K12", "status": "SAFE"}])
+    before = CheckIn.objects.count()
+    results = _batch(
+        token,
+        [
+            {"key": "k", "codename": "K12", "status": "INJURED"},
+            {"key": "m", "codename": "K12", "status": "SAFE"},
+        ],
+    ).json()["results"]
+    assert [r["status"] for r in results] == [422, 201]
+    assert "different" in results[0]["detail"]
+    assert CheckIn.objects.count() == before + 1
+    assert Person.objects.get(codename="K12").state == "SAFE"
+
+
+def test_duplicates_replay_the_first_answer(token: str) -> None:
+    first = _batch(token, [{"key": "d", "codename": "K12", "status": "SAFE"}]).json()
+    items = [
+        {"key": "d", "codename": "K12", "status": "SAFE"},  # sent before: replayed
+        {"key": "n", "codename": "K13", "status": "SAFE"},
+        {"key": "n", "codename": "K13", "status": "SAFE"},  # twice in this batch
+    ]
+    results = _batch(token, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 201, 201]
+    assert [r["replayed"] for r in results] == [True, False, True]
+    assert results[0]["checkin"] == first["results"][0]["checkin"]
+    assert results[2]["checkin"] == results[1]["checkin"]
+    assert CheckIn.objects.count() == 2
+
+
+def test_a_call_for_help_in_a_batch_is_never_held_back(token: str) -> None:
+    items = [
+        {"key": "h1", "codename": "K12", "status": "NEED_HELP", "note": "x" * 900},
+        {"key": "h2", "codename": "K12", "status": "SAFE", "device_at": "2000-01-01T00:00:00Z"},
+    ]
+    results = _batch(token, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 201]
+    help_call = CheckIn.objects.get(pk=results[0]["checkin"]["id"])
+    assert help_call.note == "x" * 900  # kept whole
+    # The stale, re-timed SAFE does not replace the call for help.
+    assert Person.objects.get(codename="K12").state == "NEED_HELP"
+
+
+def test_roles_and_shape_are_checked_before_the_items(world: Any, roster: Any) -> None:
+    viewer = create_token(user=world.users["observer"], org=world.org, name="v")
+    assert _batch(viewer, [{"key": "a", "status": "SAFE"}]).status_code == 403
+    coordinator = create_token(user=world.users["coordinator"], org=world.org, name="c")
+    assert _batch(coordinator, []).status_code == 422
+    assert (
+        _batch(coordinator, [{"key": str(i), "status": "SAFE"} for i in range(201)]).status_code
+        == 422
+    )
+    assert CheckIn.objects.count() == 0
+
+
+# The token; BEGIN; per item: SAVEPOINT, the person, the check-in, the person's UPDATE, the
+# key's INSERT, RELEASE; COMMIT.
+PER_ITEM = 6
+
+
+def test_a_batch_is_a_fixed_number_of_statements_per_item(world: Any, roster: Any) -> None:
+    own = create_token(user=world.users["staff"], org=world.org, name="phone")  # K12's phone
+    _batch(own, [{"key": "warm", "status": "SAFE"}])  # last_used_at written once
+    items = [{"key": f"q{i}", "status": "SAFE"} for i in range(10)]
+    with CaptureQueriesContext(connection) as queries:
+        results = _batch(own, items).json()["results"]
+    assert [r["status"] for r in results] == [201] * 10
+    assert len(queries) <= 3 + PER_ITEM * 10, "\n".join(
+        q["sql"][:100] for q in queries.captured_queries
+    )

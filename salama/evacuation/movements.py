@@ -369,7 +369,6 @@ def open_arrival_roll_call(
             opened_by=by,
             target=Target(persons=persons),
             deadline_at=clock.now() + timedelta(hours=2),
-            event_label=f"{movement.code}",
             request=http,
         )
     except RollCallError as error:

@@ -36,17 +36,16 @@ def build_scene(world: Any, roster: Any) -> Scene:
         facility=facility, channel="page", observed_at=now - timedelta(days=2),
         functionality="full", stocks={"oxygen": StockInput(days=5)},
     )  # fmt: skip
-    safety_services.open_event(
+    event = safety_services.open_event(
         org=world.org, label="Strike near the north gate", started_at=now - timedelta(hours=3)
     )
     p = roster.persons
-    # The roll call opens the latest event ("Are you well?"): heard-from counts from it.
-    call = rollcall_services.open_roll_call(
-        org=world.org, question="Are you well?", event_label="Strike near the north gate",
+    # The roll call is launched under the latest event: heard-from counts from it.
+    rollcall_services.open_roll_call(
+        org=world.org, question="Are you well?", event=event,
         target=rollcall_services.Target(persons=tuple(x.pk for x in p.values())),
         deadline_at=now + timedelta(hours=1),
     )  # fmt: skip
-    event = call.event
     safety_services.record_checkin(person=p["K10"], status="SAFE", basis="self", channel="sms")
     safety_services.record_checkin(person=p["K20"], status="SAFE", basis="self", channel="sms")
     safety_services.record_checkin(

@@ -12,6 +12,6 @@ class IncidentsConfig(AppConfig):
         registry.register(
             registry.Command(
                 commands.NAME, commands.handle_text, order=25, off_by_default=True,
-                from_shared_phone=False,
+                from_shared_phone=False, with_danger_word=True,
             )
         )  # fmt: skip

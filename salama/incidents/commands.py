@@ -3,7 +3,13 @@ turns it on: the word is a risk on the wire). ``ATTACK <area> …`` / ``هجوم
 registered person's own phone (or a coordinator's) stores a draft partner report with the raw
 message, read by the same drafting rules as a pasted report; the reply gives the report's number
 and never repeats what was sent. No area understood: nothing is stored but the inbound text
-itself (messaging keeps every text), and the reply says why."""
+itself (messaging keeps every text), and the reply says why.
+
+The command is offered texts with help and injury words (``with_danger_word``) because a
+report's casualties are such words ("2 killed", "٣ شهداء", "جرحى"). It takes the text only when
+every help or injury word in it is a reported casualty (drafting.reported_casualties); any
+other (help, trapped, ساعدونا, I am injured, a lone "injured") makes it a call for help about
+the sender: the command declines and the check-in rules handle it as without the command."""
 
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ from salama.incidents.models import Channel
 from salama.incidents.reports import create_report
 from salama.incidents.validation import IncidentError, ReportData
 from salama.lib.textnorm import tokens
-from salama.messaging.handler import Context, Outcome
+from salama.messaging import parser
+from salama.messaging.handler import DANGER, Context, Outcome
+from salama.messaging.keywords import vocabulary_for
 from salama.messaging.models import Priority
 from salama.messaging.outbox import queue_message
 from salama.people.models import Area
@@ -37,9 +45,19 @@ def is_attack(body: str) -> bool:
     return bool(words) and words[0] in {w for word in WORDS for w in tokens(word)}
 
 
+def calls_for_help(ctx: Context, body: str) -> bool:
+    """Whether the text still reads as a call for help (the organisation's words, the parser's
+    rules) once its reported casualties are set aside."""
+    rest = list(body)
+    for start, end in drafting.reported_casualties(body):
+        rest[start:end] = " " * (end - start)
+    parsed = parser.parse("".join(rest), vocabulary=vocabulary_for(ctx.org))
+    return parsed.kind == "checkin" and parsed.status in DANGER
+
+
 def handle_text(ctx: Context) -> Outcome | None:
     body = str(ctx.inbound.body)
-    if not is_attack(body):
+    if not is_attack(body) or (ctx.inbound.has_danger_word and calls_for_help(ctx, body)):
         return None
     person = ctx.persons[0] if len(ctx.persons) == 1 else None
     if person is None and ctx.membership is None:

@@ -118,6 +118,18 @@ DUAL_AN_ONLY = ("ممرض", "مسعف", "عامل", "سائق", "مصاب", "م�
 COUNTED_NOUNS = frozenset(
     normalize(w) for w in ("قتلى", "قتيل", "شهداء", "شهيد", "جرحى", "جريح", "مصابين", "ضحايا")
 )
+# Plurals of the dead and injured that cannot describe the writer of a text, and first-person
+# words that make a mention the writer's own (`reported_casualties`).
+PLURALS = frozenset(
+    normalize(w) for w in ("قتلى", "شهداء", "جرحى", "مصابين", "casualties", "martyrs", "fatalities")
+)
+FIRST_PERSON = frozenset(
+    normalize(w)
+    for w in (
+        "i", "im", "me", "my", "we", "us", "our", "انا", "أنا", "احنا", "نحن", "نحنا",
+        "عندنا", "عندي", "ana", "2ana", "ahna", "n7na",
+    )
+)  # fmt: skip
 KILLED = tuple(normalize(w) for w in KILLED)
 INJURED = tuple(normalize(w) for w in INJURED)
 NUMBER_WORDS = {normalize(k): v for k, v in NUMBER_WORDS.items()}
@@ -251,6 +263,8 @@ def find_phrases(
 
 
 def number_of(word: str) -> int | None:
+    if word.startswith("و") and word[1:].isdigit():  # "و٥": and five
+        word = word[1:]
     if word.isdigit():
         return int(word) if len(word) <= 5 else None
     for variant in variants(word):
@@ -280,11 +294,11 @@ def _keyword(word: str, keywords: tuple[str, ...]) -> bool:
     )
 
 
-def _counts(tokens: Sequence[Token]) -> list[Finding]:
-    """Deaths and injuries: each mention of a death or injury word takes the nearest number
-    in its clause (at most four words away; a tie goes to the word after it in Arabic, before
-    it in English), nearest pairs first, each number used once. A dual noun that is itself the
-    death or injury word ("قتيلان") is its own count. Several mentions: the largest."""
+def _pairs(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """Each mention of a death or injury word with the nearest number in its clause (at most
+    four words away; a tie goes to the word after it in Arabic, before it in English), nearest
+    pairs first, each number used once: (word index, number index, field). A dual noun that is
+    itself the death or injury word ("قتيلان") is its own count (word index == number index)."""
     pairs: list[tuple[int, int, int, int, str]] = []  # distance, tie, keyword, number, field
     for i, token in enumerate(tokens):
         for name, keywords in (("killed", KILLED), ("injured", INJURED)):
@@ -303,7 +317,7 @@ def _counts(tokens: Sequence[Token]) -> list[Finding]:
                 )
                 tie = 0 if (j > i) == after_first else 1
                 pairs.append((abs(j - i), tie, i, j, name))
-    best: dict[str, Finding] = {}
+    chosen: list[tuple[int, int, str]] = []
     used_keywords: set[int] = set()
     used_numbers: set[int] = set()
     for _distance, _tie, i, j, name in sorted(pairs):
@@ -311,11 +325,45 @@ def _counts(tokens: Sequence[Token]) -> list[Finding]:
             continue
         used_keywords.add(i)
         used_numbers.add(j)
+        chosen.append((i, j, name))
+    return chosen
+
+
+def _counts(tokens: Sequence[Token]) -> list[Finding]:
+    """Deaths and injuries (see `_pairs`); several mentions: the largest."""
+    best: dict[str, Finding] = {}
+    for i, j, name in _pairs(tokens):
         value = number_of(tokens[j].norm) or 0
         start, end = min(tokens[i].start, tokens[j].start), max(tokens[i].end, tokens[j].end)
         if name not in best or value > int(best[name].value):  # type: ignore[call-overload]
             best[name] = Finding(name, value, start, end)
     return list(best.values())
+
+
+def _about_the_writer(tokens: Sequence[Token], first: int) -> bool:
+    """A first-person word ("we", "I am", "احنا", "وأنا") in the three words before."""
+    return any(
+        set(variants(t.norm)) & FIRST_PERSON
+        for t in tokens[max(0, first - 3) : first]
+        if t.clause == tokens[first].clause
+    )
+
+
+def reported_casualties(text: str) -> list[tuple[int, int]]:
+    """The spans of the words in `text` that report other people's deaths or injuries: a death
+    or injury word with its count and the count itself ("2 killed", "٣ شهداء", "three
+    wounded", "قتيلان"), or a plural that cannot be the writer ("casualties", "جرحى"); never
+    one after a first-person word ("we have 3 injured", "احنا مصابين"). What is left of a
+    text is the writer's own (the ATTACK command reads a call for help in it)."""
+    tokens = tokenize(text)
+    spans: list[tuple[int, int]] = []
+    for i, j, _name in _pairs(tokens):
+        if not _about_the_writer(tokens, min(i, j)):
+            spans += [(tokens[i].start, tokens[i].end), (tokens[j].start, tokens[j].end)]
+    for i, token in enumerate(tokens):
+        if set(variants(token.norm)) & PLURALS and not _about_the_writer(tokens, i):
+            spans.append((token.start, token.end))
+    return sorted(set(spans))
 
 
 def find_date(text: str, tokens: Sequence[Token], today: date) -> Finding | None:

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from salama.demo.roster import AREAS
+from salama.incidents import drafting
 from salama.incidents.drafting import area_names, draft
 from salama.people.services import save_area
 
@@ -112,3 +113,23 @@ def test_the_command_prints_one_json_object(world: Any) -> None:
     printed = json.loads(out.getvalue())
     assert printed["area"] == "Al-Sukkari" and printed["attack_types"] == ["heavy_weapons"]
     assert printed["killed"] == 2 and printed["injured"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("2 killed 5 injured", ["2", "killed", "5", "injured"]),
+        ("٣ شهداء و٥ جرحى", ["٣", "شهداء", "و٥", "جرحى"]),
+        ("شهيدان وجريحان", ["شهيدان", "وجريحان"]),
+        ("six casualties and martyrs", ["six", "casualties", "martyrs"]),
+        ("2 killed I am injured", ["2", "killed"]),
+        ("we have 3 injured", []),
+        ("احنا مصابين", []),
+        ("help we are trapped", []),
+        ("injured", []),
+    ],
+)
+def test_reported_casualties_are_other_peoples(text: str, reported: list[str]) -> None:
+    """The words that report others' deaths and injuries (with their counts), never a lone
+    injury word or one after a first-person word: what the ATTACK command sets aside."""
+    assert [text[a:b] for a, b in drafting.reported_casualties(text)] == reported

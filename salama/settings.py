@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "salama.rollcalls",
     "salama.facilities",
     "salama.evacuation",
+    "salama.negotiations",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

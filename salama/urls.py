@@ -23,6 +23,7 @@ urlpatterns = [
     path("rollcalls/", include("salama.rollcalls.urls")),
     path("facilities/", include("salama.facilities.urls")),
     path("evacuation/", include("salama.evacuation.urls")),
+    path("negotiations/", include("salama.negotiations.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ LAYERS = [
     "rollcalls",
     "facilities",
     "evacuation",
+    "negotiations",
     "privacy",
     "bench_floor",
     "demo",

@@ -14,6 +14,7 @@ from salama.evacuation.api import router as evacuation_router
 from salama.facilities.api import router as facilities_router
 from salama.lib.apiaccess import api_roles
 from salama.messaging.api import router as messaging_router
+from salama.negotiations.api import router as negotiations_router
 from salama.people.api import router as people_router
 from salama.privacy.apierrors import out_of_range
 from salama.rollcalls.api import router as rollcalls_router
@@ -57,6 +58,7 @@ api.add_router("/", messaging_router)
 api.add_router("/", rollcalls_router)
 api.add_router("/", facilities_router)  # FA1
 api.add_router("/", evacuation_router)  # E1
+api.add_router("/", negotiations_router)  # E2
 # Numbers too large for a database column are the caller's error, never a 5xx (S2 fuzzing).
 api.add_exception_handler(OverflowError, out_of_range)
 api.add_exception_handler(DataError, out_of_range)

@@ -252,9 +252,19 @@ def _revise(request: HttpRequest, package: Package, version: PackageVersion) -> 
 @local_time
 def package_action(request: HttpRequest, package_id: int, action: str) -> HttpResponse:
     package = _package_or_404(request, package_id)
-    version = selectors.version_of(org_of(request), int(request.POST.get("version") or 0))
-    if version is None or version.package_id != package.pk:
-        raise Http404
+    asked = request.POST.get("version", "")
+    if asked.isdigit():
+        # The exact version the user saw: approving a replaced one is refused, never redirected.
+        version = selectors.version_of(org_of(request), int(asked))
+        if version is None or version.package_id != package.pk:
+            raise Http404
+    elif action == "approve":
+        messages.error(request, _("Say which version you approve."))
+        return redirect("negotiations:package", package_id=package.pk)
+    else:
+        version = services.current(package)
+        if version is None:
+            raise Http404
     try:
         if action == "approve":
             services.approve(version=version, by=member_of(request), http=request)
@@ -281,7 +291,7 @@ def package_action(request: HttpRequest, package_id: int, action: str) -> HttpRe
                 )
                 messages.success(request, _("Saved."))
         else:
-            raise Http404
+            messages.error(request, _("Unknown action."))
     except services.NegotiationError as error:
         _error(request, error)
     return redirect("negotiations:package", package_id=package.pk)

@@ -11,6 +11,7 @@ STEPS = [
     "salama.demo.rollcalls.load",
     "salama.demo.facilities.load",  # FA1
     "salama.demo.evacuation.load",  # E1
+    "salama.demo.negotiations.load",  # E2
 ]
 
 

@@ -146,7 +146,10 @@ def _content(package: Package, number: int, data: PackageInput) -> dict[str, Any
         "movement": package.movement.code,
         "recipient": package.party.name,
         "emergency": package.emergency,
-        "window": {"start": data.window_start.isoformat(), "end": data.window_end.isoformat()},
+        "window": {
+            "start": data.window_start.isoformat(timespec="minutes"),
+            "end": data.window_end.isoformat(timespec="minutes"),
+        },
         "route": [str(r) for r in data.route],
         "assembly_point": data.assembly_point,
         "destination": data.destination,

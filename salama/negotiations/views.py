@@ -199,7 +199,8 @@ def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
         "named": named,
         "approvals": approvals,
         "approved": services.is_approved(version),
-        "may_approve": member_of(request).role in APPROVERS,
+        "may_approve": member_of(request).role in APPROVERS
+        and not any(a.by.user_id == request.user.pk for a in approvals),
         "warning": services.lead_warning(package),
         "versions": package.versions.order_by("-number"),
         "consents": selectors.consents(version)[:50],

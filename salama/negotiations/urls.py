@@ -13,4 +13,5 @@ urlpatterns = [
     path("versions/<int:version_id>/notice.json", views.export_json, name="export_json"),
     path("versions/<int:version_id>/print/", views.export_print, name="export_print"),
     path("movements/<int:movement_id>/", views.movement_timeline, name="timeline"),
+    path("mine/", views.mine, name="mine"),
 ]

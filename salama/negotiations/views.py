@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salama.accounts.access import roles
+from salama.accounts.access import require_recent_second_factor, roles
 from salama.accounts.models import Membership, Organisation
 from salama.evacuation import selectors as evac_selectors
 from salama.negotiations import selectors, services
@@ -29,9 +29,9 @@ from salama.negotiations.forms import (
     PartyForm,
     SubmissionForm,
 )
-from salama.negotiations.models import Package, PackageVersion
+from salama.negotiations.models import Package, PackageVersion, PartyKind
 from salama.people.models import Person
-from salama.safety.views import local_time
+from salama.safety.views import FIELD_ROLES, linked_person, local_time
 
 
 def org_of(request: HttpRequest) -> Organisation:
@@ -249,6 +249,7 @@ def _revise(request: HttpRequest, package: Package, version: PackageVersion) -> 
 
 
 @roles(*NEGOTIATORS)
+@require_recent_second_factor
 @require_POST
 @local_time
 def package_action(request: HttpRequest, package_id: int, action: str) -> HttpResponse:
@@ -312,6 +313,7 @@ def _export_or_refuse(request: HttpRequest, version_id: int, kind: str) -> Any:
 
 
 @roles(*NEGOTIATORS)
+@require_recent_second_factor
 @local_time
 def export_json(request: HttpRequest, version_id: int) -> HttpResponse:
     version, body = _export_or_refuse(request, version_id, "json")
@@ -323,6 +325,7 @@ def export_json(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @roles(*NEGOTIATORS)
+@require_recent_second_factor
 @local_time
 def export_print(request: HttpRequest, version_id: int) -> HttpResponse:
     version, body = _export_or_refuse(request, version_id, "print")
@@ -354,3 +357,22 @@ def movement_timeline(request: HttpRequest, movement_id: int) -> HttpResponse:
         "negotiations/timeline.html",
         {"movement": movement, "events": selectors.timeline(movement)},
     )
+
+
+@roles(*FIELD_ROLES)
+@local_time
+def mine(request: HttpRequest) -> HttpResponse:
+    """The person's own disclosure summary, text-free: when, to which kind of party, which kinds
+    of detail — never a party's name, never a value."""
+    person = linked_person(request)
+    rows = list(selectors.register(person)) if person is not None else []
+    kinds = dict(PartyKind.choices)
+    summary = [
+        {
+            "at": d.at,
+            "kind": kinds.get(d.party.kind, ""),
+            "fields": [str(FIELD_LABELS.get(f, f)) for f in d.fields],
+        }
+        for d in rows
+    ]
+    return render(request, "negotiations/mine.html", {"rows": summary, "linked": person})

@@ -14,7 +14,7 @@ from ninja import Status as Answer
 from ninja.errors import HttpError
 
 from salama.accounts.models import Membership, Organisation
-from salama.evacuation.models import Movement
+from salama.evacuation.models import Movement, Request
 from salama.lib.apiaccess import api_roles
 from salama.negotiations import selectors, services
 from salama.negotiations.base import NEGOTIATORS
@@ -95,6 +95,7 @@ class InteractionIn(Schema):
     outcome: str = "open"
     outcome_note: str = Field(default="", max_length=4000)
     movement_ids: list[int] = Field(default=[], max_length=50)
+    request_ids: list[int] = Field(default=[], max_length=50)
     version_ids: list[int] = Field(default=[], max_length=50)
 
 
@@ -112,6 +113,7 @@ class InteractionOut(Schema):
     outcome: str
     outcome_note: str
     movement_ids: list[int]
+    request_ids: list[int]
     version_ids: list[int]
 
 
@@ -130,6 +132,7 @@ def _interaction_out(i: Interaction) -> dict[str, Any]:
         "outcome": i.outcome,
         "outcome_note": str(i.outcome_note or ""),
         "movement_ids": [m.pk for m in i.movements.all()],
+        "request_ids": [r.pk for r in i.requests.all()],
         "version_ids": [v.pk for v in i.versions.all()],
     }
 
@@ -137,7 +140,9 @@ def _interaction_out(i: Interaction) -> dict[str, Any]:
 @router.get("/negotiations/interactions", response=list[InteractionOut])
 @api_roles(*NEGOTIATORS)
 def list_interactions(request: HttpRequest) -> list[dict[str, Any]]:
-    rows = selectors.interactions(_org(request)).prefetch_related("movements", "versions")
+    rows = selectors.interactions(_org(request)).prefetch_related(
+        "movements", "requests", "versions"
+    )
     return [_interaction_out(i) for i in rows[:500]]
 
 
@@ -149,14 +154,18 @@ def create_interaction(request: HttpRequest, payload: InteractionIn) -> Answer:
     if party is None:
         raise HttpError(404, _("Unknown party."))
     movements = list(Movement.objects.for_org(org).filter(pk__in=payload.movement_ids))
+    requests = list(Request.objects.for_org(org).filter(pk__in=payload.request_ids))
     versions = list(PackageVersion.objects.for_org(org).filter(pk__in=payload.version_ids))
-    if len(movements) != len(set(payload.movement_ids)) or len(versions) != len(
-        set(payload.version_ids)
+    if (
+        len(movements) != len(set(payload.movement_ids))
+        or len(requests) != len(set(payload.request_ids))
+        or len(versions) != len(set(payload.version_ids))
     ):
         raise HttpError(404, _("Unknown movement, request or package."))
     data = services.InteractionInput(
-        **payload.model_dump(exclude={"party_id", "movement_ids", "version_ids"}),
+        **payload.model_dump(exclude={"party_id", "movement_ids", "request_ids", "version_ids"}),
         movements=movements,
+        requests=requests,
         versions=versions,
     )
     try:

@@ -140,6 +140,8 @@ def test_api_interaction_and_consent(world: Any, clients: dict[str, Any]) -> Non
     )
     assert answer.status_code == 201, answer.content
     assert answer.json()["version_ids"] == [version.pk]
+    schema = clients["coordinator"].get("/api/openapi.json").json()
+    assert "/api/negotiations/versions/{version_id}/approve" in schema["paths"]
     from salama.people.models import Person
 
     k = Person.objects.create(org=world.org, codename="K9", role="doctor")

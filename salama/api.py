@@ -19,6 +19,7 @@ from salama.incidents.api import router as incidents_router
 from salama.lib import problems
 from salama.lib.apiaccess import api_roles, session_auth
 from salama.messaging.api import router as messaging_router
+from salama.negotiations.api import router as negotiations_router
 from salama.people.api import router as people_router
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
@@ -131,6 +132,7 @@ api.add_router("/", facilities_router)  # FA1
 api.add_router("/", evidence_router)  # L1
 api.add_router("/", incidents_router)  # I1
 api.add_router("/", evacuation_router)  # E1
+api.add_router("/", negotiations_router)  # E2
 api.add_router("/", webhooks_router)  # X1
 # Every error, from every router, as RFC 9457 problem details (docs/api.md).
 problems.register(api)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "salama.reports",
     "salama.evacuation",
     "salama.webhooks",
+    "salama.negotiations",
     "salama.worker",
     "salama.demo",
     "django.contrib.auth",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("reports/", include("salama.reports.urls")),
     path("evacuation/", include("salama.evacuation.urls")),
     path("webhooks/", include("salama.webhooks.urls")),
+    path("negotiations/", include("salama.negotiations.urls")),
     path("api/", api.urls),
     path("deployment-admin/", admin.site.urls),
 ]

@@ -418,3 +418,44 @@ def _endpoint_id(world: Any) -> int:
 def _login_token(world: Any) -> str:
     # Any token: the link page answers every persona the same (a button; nothing on a GET).
     return "sample-login-token"
+
+
+# --- negotiations (E2) ---------------------------------------------------------------------------
+
+
+@sample("package_id")
+def _package_id(world: Any) -> int:
+    from salama.negotiations.models import Package
+
+    found = Package.objects.for_org(world.org).first()
+    if found is None:
+        from tests.negotiations.helpers import package
+
+        found = package(world).package
+    return found.pk
+
+
+@sample("version_id")
+def _version_id(world: Any) -> int:
+    from salama.negotiations.models import Package
+
+    package = Package.objects.for_org(world.org).get(pk=_package_id(world))
+    return package.versions.get(voided_at=None).pk
+
+
+@sample("interaction_id")
+def _interaction_id(world: Any) -> int:
+    from salama.negotiations.models import Interaction
+
+    found = Interaction.objects.for_org(world.org).first()
+    if found is None:
+        from salama.lib import clock
+        from salama.negotiations import services
+        from tests.negotiations.helpers import member, party
+
+        found = services.log_interaction(
+            party=party(world, "Sample party"),
+            data=services.InteractionInput(at=clock.now(), channel="phone", asked="Sample"),
+            by=member(world, "coordinator"),
+        )
+    return found.pk

@@ -23,6 +23,7 @@ LAYERS = [
     "evidence",
     "incidents",
     "evacuation",
+    "negotiations",
     "reports",
     "webhooks",  # X1: outbound webhooks listen to alerts, rollcalls and safety
     "privacy",

@@ -14,6 +14,7 @@ STEPS = [
     "salama.demo.incidents.load",  # I1
     "salama.demo.reports.load",  # R1
     "salama.demo.evacuation.load",  # E1
+    "salama.demo.negotiations.load",  # E2
 ]
 
 

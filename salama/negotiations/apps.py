@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NegotiationsConfig(AppConfig):
+    name = "salama.negotiations"
+
+    def ready(self) -> None:
+        from salama.negotiations import panels
+        from salama.people import hooks as people_hooks
+        from salama.safety import hooks as safety_hooks
+
+        people_hooks.person_panels.register(panels.person_panel)
+        safety_hooks.board_cards.register(panels.board_card)

@@ -133,6 +133,15 @@ def test_coordinator_pages_fit_a_360_px_phone(
             too_wide[f"{name} (tables)"] = scrolling
     assert not too_wide, f"pages wider than {WIDTH} px: {too_wide}"
 
+    # The roll call's figures are read as sentences on the phone, numbers isolated in Arabic.
+    page.goto(records["rollcall"])
+    summary = page.locator("#rollcall-summary")
+    assert summary.is_visible()
+    box = summary.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    assert summary.locator('bdi[dir="ltr"]').count() >= 2  # "0 of 12 answered"
+    assert ("أجاب" if language == "ar" else "answered") in summary.inner_text()
+
     # The duty page's main action is in reach, and it works.
     page.goto("/alerts/")
     button = page.locator(f"#alert-{alert.number} button.ack")

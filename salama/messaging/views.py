@@ -15,6 +15,7 @@ from salama.accounts.models import Organisation
 from salama.messaging import outbox, selectors, texts, wire
 from salama.messaging.forms import ConfirmedTextForm
 from salama.messaging.models import Delivery, MessageTemplate, Suppression
+from salama.people.models import DecisionKind
 
 
 def org_of(request: HttpRequest) -> Organisation:
@@ -50,13 +51,14 @@ def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
 @roles(*COORDINATING)
 def suppressions(request: HttpRequest) -> HttpResponse:
     org = org_of(request)
+    pending = list(selectors.suppressions(org))
+    words = dict(DecisionKind.choices)
+    for item in pending:  # a decision is shown by its name, never its raw value
+        item.decision_label = words.get(item.decision, item.decision)  # type: ignore[attr-defined]
     return render(
         request,
         "messaging/suppressions.html",
-        {
-            "open": selectors.suppressions(org),
-            "released": selectors.suppressions(org, released=True)[:50],
-        },
+        {"open": pending, "released": selectors.suppressions(org, released=True)[:50]},
     )
 
 

@@ -3,10 +3,12 @@ wider than the phone (tables become stacked lists below 600 px), the duty page's
 button is on the screen and works, and a 20,000-character unbroken note wraps instead of widening
 the page. Any CSP violation or console error fails (`page`)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from salama.accounts.models import User
 from salama.alerts.models import Alert, AlertState
@@ -34,11 +36,51 @@ PAGES = [
     ("areas", "/people/areas/"),
     ("security", "/accounts/security/"),
     ("privacy", "/privacy/"),
+    # Tables turned into lists for phones (U1 item 4, the rest of the coordinator's tables).
+    ("suppressed", "/messaging/suppressed/"),
+    ("texts", "/messaging/texts/"),
+    ("keywords", "/messaging/keywords/"),
+    ("android-phones", "/messaging/phones/"),
+    ("api-tokens", "/safety/tokens/"),
+    ("exports", "/reports/exports/"),
+    ("evacuation", "/evacuation/"),
+    ("movements", "/evacuation/movements/"),
+    ("incidents", "/incidents/list/"),
+    ("evidence", "/evidence/"),
+    ("facility-words", "/facilities/words/"),
+]
+# Pages of one record (their address is made from the test's data).
+RECORD_PAGES = ["person", "alert", "facility", "rollcall"]
+# The organisation administrator's pages with tables.
+ADMIN_PAGES = [
+    ("members", "/accounts/members/"),
+    ("gateways", "/messaging/gateways/"),
+    ("webhooks", "/webhooks/"),
+    ("partner-tokens", "/reports/partner-tokens/"),
+    ("security-admin", "/accounts/security/"),
 ]
 
 
 def _scroll_width(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def _tables_not_lists(page: Any) -> list[str]:
+    """The tables of the page that are not lists on the phone: a row not laid out as a block, or
+    a cell with something in it but no label saying which column it is (a table that only
+    scrolls sideways hides its last columns; a list shows everything)."""
+    return list(
+        page.evaluate(
+            """[...document.querySelectorAll('main table')].filter(t =>
+                [...t.querySelectorAll('tbody tr')].some(
+                  r => getComputedStyle(r).display !== 'block')
+                || [...t.querySelectorAll('tbody td:not([colspan])')].some(
+                     c => c.textContent.trim() && !c.dataset.label && c.cellIndex > -1
+                       && t.tHead && t.tHead.rows[0].cells[c.cellIndex]
+                       && t.tHead.rows[0].cells[c.cellIndex].textContent.trim()))
+              .map(t => t.id || t.className || 'table')"""
+        )
+    )
 
 
 def _as_coordinator_on_a_phone(page: Any, language: str) -> None:
@@ -65,14 +107,40 @@ def test_coordinator_pages_fit_a_360_px_phone(
     row.save(update_fields=["state"])
     _as_coordinator_on_a_phone(page, language)
 
-    too_wide = {}
-    for name, url in PAGES:
-        page.goto(url)
+    from salama.rollcalls import services as rollcalls
+
+    roll_call = rollcalls.open_roll_call(
+        org=live_world.org,
+        question="Are you safe?",
+        target=rollcalls.Target(persons=tuple(p.pk for p in roster.persons.values())),
+        deadline_at=timezone.now() + timedelta(hours=1),
+    )
+    records = {
+        "person": f"/people/{roster.persons['K12'].pk}/",
+        "alert": f"/alerts/{alert.number}/",
+        "facility": f"/facilities/{roster.facility.pk}/",
+        "rollcall": f"/rollcalls/{roll_call.number}/",
+    }
+    too_wide: dict[str, object] = {}
+    for name, url in PAGES + [(name, records[name]) for name in RECORD_PAGES]:
+        response = page.goto(url)
         page.wait_for_load_state()
+        assert response is not None and response.status == 200, (name, url)
         screenshot(page, f"phone-{name}-{language}.png", tmp_path, full_page=True)
         if _scroll_width(page) > WIDTH:
             too_wide[name] = _scroll_width(page)
+        if scrolling := _tables_not_lists(page):
+            too_wide[f"{name} (tables)"] = scrolling
     assert not too_wide, f"pages wider than {WIDTH} px: {too_wide}"
+
+    # The roll call's figures are read as sentences on the phone, numbers isolated in Arabic.
+    page.goto(records["rollcall"])
+    summary = page.locator("#rollcall-summary")
+    assert summary.is_visible()
+    box = summary.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+    assert summary.locator('bdi[dir="ltr"]').count() >= 2  # "0 of 12 answered"
+    assert ("أجاب" if language == "ar" else "answered") in summary.inner_text()
 
     # The duty page's main action is in reach, and it works.
     page.goto("/alerts/")
@@ -84,6 +152,32 @@ def test_coordinator_pages_fit_a_360_px_phone(
     assert "coordinator" in page.locator(f"#alert-{alert.number}").inner_text()
     assert Alert.objects.get(pk=alert.pk).state == AlertState.ACKNOWLEDGED
     assert _scroll_width(page) <= WIDTH
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_org_admin_pages_fit_a_360_px_phone(
+    page: Any, live_world: Any, language: str, tmp_path: Path
+) -> None:
+    build_roster(live_world)
+    User.objects.filter(username="org_admin").update(language=language)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    log_in(page, "org_admin")
+    too_wide: dict[str, object] = {}
+    for name, url in ADMIN_PAGES:
+        response = page.goto(url)
+        page.wait_for_load_state()
+        assert response is not None and response.status == 200, (name, url)
+        assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+        screenshot(page, f"phone-{name}-{language}.png", tmp_path, full_page=True)
+        if _scroll_width(page) > WIDTH:
+            too_wide[name] = _scroll_width(page)
+        if scrolling := _tables_not_lists(page):
+            too_wide[f"{name} (tables)"] = scrolling
+    assert not too_wide, f"pages wider than {WIDTH} px: {too_wide}"
+    # The members' table is a list on the phone: one block per row, each cell labelled.
+    cell = page.locator("#members td[data-label]").first
+    page.goto("/accounts/members/")
+    assert cell.evaluate("td => getComputedStyle(td).display") == "block"
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])

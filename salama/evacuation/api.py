@@ -37,7 +37,7 @@ def _member(request: HttpRequest) -> Membership:
 def _teams(request: HttpRequest) -> list[int] | None:
     if _member(request).role in COORDINATING:
         return None
-    person = Person.objects.filter(membership=_member(request)).first()
+    person = Person.objects.for_org(_org(request)).filter(membership=_member(request)).first()
     return lead_teams(person) if person is not None else []
 
 

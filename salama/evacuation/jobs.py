@@ -21,12 +21,17 @@ from salama.lib import clock
 
 def _due_movements() -> list[Movement]:
     now = clock.now()
-    rows = Movement.objects.filter(
-        status=MovementStatus.UNDER_WAY, silence_checked=False, expected_arrival_at__lte=now
-    ).select_related("org")
-    return [
-        m for m in rows[:50] if m.expected_arrival_at + timedelta(minutes=m.margin_minutes) <= now
-    ]
+    due: list[Movement] = []
+    for org in Organisation.objects.filter(is_active=True):
+        rows = Movement.objects.for_org(org).filter(
+            status=MovementStatus.UNDER_WAY, silence_checked=False, expected_arrival_at__lte=now
+        )
+        due += [
+            m
+            for m in rows[:50]
+            if m.expected_arrival_at + timedelta(minutes=m.margin_minutes) <= now
+        ]
+    return due
 
 
 def watch_movements() -> bool:
@@ -34,15 +39,18 @@ def watch_movements() -> bool:
     for movement in _due_movements():
         with transaction.atomic():
             locked = (
-                Movement.objects.select_for_update()
+                Movement.objects.for_org(movement.org)
+                .select_for_update()
                 .filter(pk=movement.pk, silence_checked=False, status=MovementStatus.UNDER_WAY)
                 .first()
             )
             if locked is None:
                 continue
-            for seat in Seat.objects.filter(
-                movement=locked, is_active=True, request__journey=JourneyState.DEPARTED
-            ).select_related("request__person"):
+            for seat in (
+                Seat.objects.for_org(movement.org)
+                .filter(movement=locked, is_active=True, request__journey=JourneyState.DEPARTED)
+                .select_related("request__person")
+            ):
                 request = seat.request
                 move_journey(
                     request=request,
@@ -57,7 +65,7 @@ def watch_movements() -> bool:
                     person=request.person,
                     quiet_to_sender=True,
                 )
-            Movement.objects.filter(pk=locked.pk).update(silence_checked=True)
+            Movement.objects.for_org(movement.org).filter(pk=locked.pk).update(silence_checked=True)
             did = True
     return did
 

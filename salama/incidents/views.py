@@ -289,7 +289,7 @@ def remove_source(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(request, incident_id)
     value = request.POST.get("source", "")
     source = (
-        Source.objects.filter(incident=incident, pk=int(value)).first()
+        Source.objects.for_org(incident.org).filter(incident=incident, pk=int(value)).first()
         if value.isdigit() and len(value) < 12 and request.method == "POST"
         else None
     )

@@ -134,7 +134,7 @@ def _person_value(named: Named, code: str) -> str:
     if code == "name":
         return str(person.real_name or "")
     if code == "role":
-        return str(person.get_role_display())
+        return str(person.role)  # the code: a notice reads the same in every language
     if code == "specialty":
         return str(person.specialty or "")
     return str(named.values.get(code, ""))

@@ -30,7 +30,7 @@ from salama.negotiations.forms import (
     SubmissionForm,
 )
 from salama.negotiations.models import Package, PackageVersion, PartyKind
-from salama.people.models import Person
+from salama.people.models import Person, PersonRole
 from salama.safety.views import FIELD_ROLES, linked_person, local_time
 
 
@@ -324,6 +324,17 @@ def export_json(request: HttpRequest, version_id: int) -> HttpResponse:
     return response
 
 
+def _readable(content: dict[str, Any]) -> dict[str, Any]:
+    """The notice as printed: a named person's role (a code in the notice) in the page's
+    language."""
+    roles = dict(PersonRole.choices)
+    named = [
+        {k: (roles.get(v, v) if k == "role" else v) for k, v in entry.items()}
+        for entry in content.get("named", [])
+    ]
+    return {**content, "named": named}
+
+
 @roles(*NEGOTIATORS)
 @require_recent_second_factor
 @local_time
@@ -339,7 +350,7 @@ def export_print(request: HttpRequest, version_id: int) -> HttpResponse:
             {
                 "version": version,
                 "body": body,
-                "content": body["content"],
+                "content": _readable(body["content"]),
                 "field_labels": FIELD_LABELS,
                 "json": json.dumps(body["content"], ensure_ascii=False, indent=1),
             },

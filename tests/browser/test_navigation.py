@@ -14,10 +14,11 @@ from tests.conftest import log_in, screenshot
 pytestmark = pytest.mark.browser
 
 SECTIONS = {
-    "coordinator": ["people", "alerts", "messaging", "operations", "settings"],
-    "staff": ["settings"],
-    "lead": ["people", "operations", "settings"],
-    "observer": ["settings"],
+    "coordinator": ["people", "alerts", "messaging", "operations", "reports", "settings"],
+    # Staff: report an attack, their journey, what of theirs was shared (I1, E1, E2).
+    "staff": ["operations", "settings"],
+    "lead": ["people", "operations", "reports", "settings"],
+    "observer": ["reports", "settings"],  # the partner edition and the evidence ledger
 }
 HOME = {
     "coordinator": ("/safety/board/", {"en": "Board", "ar": "اللوحة"}),

@@ -89,7 +89,7 @@ class BatchIn(Schema):
 
 class BatchItemOut(Schema):
     key: str
-    status: int  # the status POST /checkins would answer: 201, or 403, 404, 422
+    status: int  # the status POST /checkins would answer: 201, or 403, 404, 409, 422
     replayed: bool  # the key was used before with the same body: the first answer
     checkin: CheckInOut | None = None
     detail: str | None = None

@@ -18,6 +18,7 @@ from salama.evacuation import priority, selectors, services
 from salama.evacuation.models import Channel, Movement, Party, Request
 from salama.lib import clock
 from salama.lib.apiaccess import api_roles
+from salama.lib.problems import errors
 from salama.people.models import Area, Facility, Person
 from salama.safety.proxy import lead_teams
 from salama.safety.tokens import gated
@@ -150,7 +151,10 @@ def get_queue(request: HttpRequest, query: Query[QueueQuery]) -> list[dict[str, 
     return [_request_out(r) for r in rows[query.offset : query.offset + query.limit]]
 
 
-@router.post("/evacuation/requests", response={201: RequestOut}, auth=gated(*READERS))
+# 404: the person named in the body is not one the caller may file for.
+@router.post(
+    "/evacuation/requests", response={201: RequestOut, **errors(404)}, auth=gated(*READERS)
+)
 @api_roles(*READERS)
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
     person = Person.objects.for_org(_org(request)).filter(pk=payload.person_id).first()

@@ -17,6 +17,7 @@ from salama.accounts.models import Organisation, Role
 from salama.evidence import selectors, services
 from salama.evidence.models import Checkpoint, Head
 from salama.lib.apiaccess import api_roles
+from salama.lib.problems import errors
 from salama.safety.tokens import gated
 
 router = Router(tags=["evidence"])
@@ -65,12 +66,15 @@ def consistency(request: HttpRequest, old: int | None = None, new: int | None = 
     """An RFC 9162 consistency proof between two tree sizes (base64 hashes)."""
     head = Head.objects.for_org(_org(request)).first()
     if head is None or old is None or new is None or not 0 <= old <= new <= head.size:
-        raise HttpError(400, _("Those tree sizes are not in the ledger."))
+        # Valid by the schema, refused by the ledger's state: a rule of the domain (422).
+        raise HttpError(422, _("Those tree sizes are not in the ledger."))
     proof = selectors.consistency_proof(_org(request).pk, old, new)
     return ProofOut(old=old, new=new, proof=[base64.b64encode(p).decode() for p in proof])
 
 
-@router.post("/evidence/cosignatures", response={201: CosignatureOut}, auth=gated(*READERS))
+@router.post(
+    "/evidence/cosignatures", response={201: CosignatureOut, **errors(404)}, auth=gated(*READERS)
+)
 @api_roles(*READERS)
 def add_cosignature(request: HttpRequest, payload: CosignatureIn) -> Answer:
     """Store a registered witness's cosignature line of a checkpoint; 422 if it does not

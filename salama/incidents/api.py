@@ -18,6 +18,7 @@ from salama.incidents import drafting, export, selectors, services
 from salama.incidents.models import Channel, Incident, Report
 from salama.incidents.validation import IncidentError, ReportData, check_file
 from salama.lib.apiaccess import api_roles
+from salama.lib.problems import errors
 from salama.people.models import Area, Facility
 from salama.safety.tokens import gated
 
@@ -272,7 +273,8 @@ def get_incident(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     return _incident_out(_incident(request, incident_id))
 
 
-@router.post("/incidents", response={201: IncidentOut}, auth=gated(*COORDINATING))
+# 404: the incident `into` names is not one of the organisation's.
+@router.post("/incidents", response={201: IncidentOut, **errors(404)}, auth=gated(*COORDINATING))
 @api_roles(*COORDINATING)
 def consolidate(request: HttpRequest, payload: ConsolidateIn) -> Answer:
     """Consolidate partner reports (ids) into a new incident, or into incident ``into``."""

@@ -16,7 +16,7 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Organisation, Role
 from salama.evidence import selectors, services
 from salama.evidence.models import Checkpoint, Head
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
 from salama.safety.tokens import gated
 
 router = Router(tags=["evidence"])
@@ -70,7 +70,12 @@ def consistency(request: HttpRequest, old: int | None = None, new: int | None = 
     return ProofOut(old=old, new=new, proof=[base64.b64encode(p).decode() for p in proof])
 
 
-@router.post("/evidence/cosignatures", response={201: CosignatureOut}, auth=gated(*READERS))
+@router.post(
+    "/evidence/cosignatures",
+    response={201: CosignatureOut},
+    auth=gated(*READERS),
+    openapi_extra=pages("evidence:ledger"),
+)
 @api_roles(*READERS)
 def add_cosignature(request: HttpRequest, payload: CosignatureIn) -> Answer:
     """Store a registered witness's cosignature line of a checkpoint; 422 if it does not

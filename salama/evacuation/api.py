@@ -17,8 +17,12 @@ from salama.accounts.models import Membership, Organisation, Role
 from salama.evacuation import priority, selectors, services
 from salama.evacuation.models import Channel, Movement, Party, Request
 from salama.lib import clock
+<<<<<<< HEAD
 from salama.lib.apiaccess import api_roles
 from salama.lib.problems import errors
+=======
+from salama.lib.apiaccess import api_roles, pages
+>>>>>>> fixa
 from salama.people.models import Area, Facility, Person
 from salama.safety.proxy import lead_teams
 from salama.safety.tokens import gated
@@ -151,9 +155,17 @@ def get_queue(request: HttpRequest, query: Query[QueueQuery]) -> list[dict[str, 
     return [_request_out(r) for r in rows[query.offset : query.offset + query.limit]]
 
 
+<<<<<<< HEAD
 # 404: the person named in the body is not one the caller may file for.
 @router.post(
     "/evacuation/requests", response={201: RequestOut, **errors(404)}, auth=gated(*READERS)
+=======
+@router.post(
+    "/evacuation/requests",
+    response={201: RequestOut},
+    auth=gated(*READERS),
+    openapi_extra=pages("evacuation:request_new"),
+>>>>>>> fixa
 )
 @api_roles(*READERS)
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
@@ -204,7 +216,10 @@ def get_clearances(request: HttpRequest, request_id: int) -> list[dict[str, Any]
 
 
 @router.post(
-    "/evacuation/requests/{request_id}/clearances", response=RequestOut, auth=gated(*COORDINATING)
+    "/evacuation/requests/{request_id}/clearances",
+    response=RequestOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action"),
 )
 @api_roles(*COORDINATING)
 def record_clearance(request: HttpRequest, request_id: int, payload: ClearanceIn) -> dict[str, Any]:
@@ -228,7 +243,10 @@ def record_clearance(request: HttpRequest, request_id: int, payload: ClearanceIn
 
 
 @router.post(
-    "/evacuation/requests/{request_id}/approve", response=RequestOut, auth=gated(*COORDINATING)
+    "/evacuation/requests/{request_id}/approve",
+    response=RequestOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action"),
 )
 @api_roles(*COORDINATING)
 def approve(request: HttpRequest, request_id: int) -> dict[str, Any]:
@@ -242,7 +260,10 @@ def approve(request: HttpRequest, request_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/evacuation/requests/{request_id}/override", response=RequestOut, auth=gated(*COORDINATING)
+    "/evacuation/requests/{request_id}/override",
+    response=RequestOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action"),
 )
 @api_roles(*COORDINATING)
 def override(request: HttpRequest, request_id: int, payload: OverrideIn) -> dict[str, Any]:
@@ -260,7 +281,10 @@ def override(request: HttpRequest, request_id: int, payload: OverrideIn) -> dict
 
 
 @router.post(
-    "/evacuation/requests/{request_id}/outcome", response=RequestOut, auth=gated(*COORDINATING)
+    "/evacuation/requests/{request_id}/outcome",
+    response=RequestOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action"),
 )
 @api_roles(*COORDINATING)
 def outcome(request: HttpRequest, request_id: int, payload: OutcomeIn) -> dict[str, Any]:
@@ -277,7 +301,10 @@ def outcome(request: HttpRequest, request_id: int, payload: OutcomeIn) -> dict[s
 
 
 @router.post(
-    "/evacuation/requests/{request_id}/journey", response=RequestOut, auth=gated(*COORDINATING)
+    "/evacuation/requests/{request_id}/journey",
+    response=RequestOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action", "evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def journey_step(request: HttpRequest, request_id: int, payload: StepIn) -> dict[str, Any]:
@@ -465,7 +492,12 @@ def list_movements(request: HttpRequest) -> list[dict[str, Any]]:
     return [_movement_out(m) for m in selectors.movements(_org(request))[:200]]
 
 
-@router.post("/evacuation/movements", response={201: MovementOut}, auth=gated(*COORDINATING))
+@router.post(
+    "/evacuation/movements",
+    response={201: MovementOut},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movements"),
+)
 @api_roles(*COORDINATING)
 def create_movement(request: HttpRequest, payload: MovementIn) -> Answer:
     try:
@@ -483,7 +515,12 @@ def get_movement(request: HttpRequest, movement_id: int) -> dict[str, Any]:
     return _movement_out(_movement(request, movement_id))
 
 
-@router.put("/evacuation/movements/{movement_id}", response=MovementOut, auth=gated(*COORDINATING))
+@router.put(
+    "/evacuation/movements/{movement_id}",
+    response=MovementOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
+)
 @api_roles(*COORDINATING)
 def change_plan(request: HttpRequest, movement_id: int, payload: MovementIn) -> dict[str, Any]:
     """Change the plan; everyone on the manifest is told, neutrally, to contact their lead."""
@@ -503,6 +540,7 @@ def change_plan(request: HttpRequest, movement_id: int, payload: MovementIn) -> 
     "/evacuation/movements/{movement_id}/vehicles",
     response={201: MovementOut},
     auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def add_vehicle(request: HttpRequest, movement_id: int, payload: VehicleIn) -> Answer:
@@ -515,7 +553,10 @@ def add_vehicle(request: HttpRequest, movement_id: int, payload: VehicleIn) -> A
 
 
 @router.post(
-    "/evacuation/movements/{movement_id}/manifest", response=MovementOut, auth=gated(*COORDINATING)
+    "/evacuation/movements/{movement_id}/manifest",
+    response=MovementOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def assign(request: HttpRequest, movement_id: int, payload: AssignIn) -> dict[str, Any]:
@@ -547,6 +588,7 @@ def assign(request: HttpRequest, movement_id: int, payload: AssignIn) -> dict[st
     "/evacuation/movements/{movement_id}/manifest/{request_id}",
     response=MovementOut,
     auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def unassign(request: HttpRequest, movement_id: int, request_id: int) -> dict[str, Any]:
@@ -563,7 +605,10 @@ def unassign(request: HttpRequest, movement_id: int, request_id: int) -> dict[st
 
 
 @router.post(
-    "/evacuation/movements/{movement_id}/status", response=MovementOut, auth=gated(*COORDINATING)
+    "/evacuation/movements/{movement_id}/status",
+    response=MovementOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def change_status(request: HttpRequest, movement_id: int, payload: StatusIn) -> dict[str, Any]:
@@ -585,7 +630,10 @@ class FillOut(Schema):
 
 
 @router.post(
-    "/evacuation/movements/{movement_id}/fill", response=FillOut, auth=gated(*COORDINATING)
+    "/evacuation/movements/{movement_id}/fill",
+    response=FillOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def fill(request: HttpRequest, movement_id: int) -> dict[str, Any]:
@@ -607,7 +655,10 @@ class RollCallOut(Schema):
 
 
 @router.post(
-    "/evacuation/movements/{movement_id}/rollcall", response=RollCallOut, auth=gated(*COORDINATING)
+    "/evacuation/movements/{movement_id}/rollcall",
+    response=RollCallOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:movement_action"),
 )
 @api_roles(*COORDINATING)
 def arrival_roll_call(request: HttpRequest, movement_id: int) -> dict[str, Any]:
@@ -640,7 +691,12 @@ def list_parties(request: HttpRequest) -> list[Party]:
     return list(Party.objects.for_org(_org(request)).order_by("name"))
 
 
-@router.post("/evacuation/parties", response={201: PartyOut}, auth=gated(*COORDINATING))
+@router.post(
+    "/evacuation/parties",
+    response={201: PartyOut},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("evacuation:request_action"),
+)
 @api_roles(*COORDINATING)
 def save_party(request: HttpRequest, payload: PartyIn) -> Answer:
     """Add a party that must clear evacuees (or change one by its name)."""

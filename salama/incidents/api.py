@@ -17,7 +17,7 @@ from salama.accounts.models import Membership, Organisation, Role
 from salama.incidents import drafting, export, selectors, services
 from salama.incidents.models import Channel, Incident, Report
 from salama.incidents.validation import IncidentError, ReportData, check_file
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
 from salama.lib.problems import errors
 from salama.people.models import Area, Facility
 from salama.safety.tokens import gated
@@ -185,7 +185,12 @@ def _incident_out(incident: Incident) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/incident-reports", response={201: ReportOut}, auth=gated(*REPORTERS))
+@router.post(
+    "/incident-reports",
+    response={201: ReportOut},
+    auth=gated(*REPORTERS),
+    openapi_extra=pages("incidents:new_report"),
+)
 @api_roles(*REPORTERS)
 def create_report(request: HttpRequest, payload: ReportIn) -> Answer:
     """Store a partner report; bad input is 422 with a translated reason and nothing stored."""
@@ -208,7 +213,12 @@ def list_reports(request: HttpRequest) -> list[dict[str, Any]]:
     return [_report_out(r) for r in selectors.unconsolidated(_org(request))]
 
 
-@router.post("/incident-drafts", response=DraftOut, auth=gated(*COORDINATING))
+@router.post(
+    "/incident-drafts",
+    response=DraftOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:draft"),
+)
 @api_roles(*COORDINATING)
 def draft(request: HttpRequest, payload: DraftIn) -> dict[str, Any]:
     """A proposed draft from text, with the span of each finding; nothing is stored."""
@@ -274,7 +284,12 @@ def get_incident(request: HttpRequest, incident_id: int) -> dict[str, Any]:
 
 
 # 404: the incident `into` names is not one of the organisation's.
-@router.post("/incidents", response={201: IncidentOut, **errors(404)}, auth=gated(*COORDINATING))
+@router.post(
+    "/incidents",
+    response={201: IncidentOut, **errors(404)},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:consolidate"),
+)
 @api_roles(*COORDINATING)
 def consolidate(request: HttpRequest, payload: ConsolidateIn) -> Answer:
     """Consolidate partner reports (ids) into a new incident, or into incident ``into``."""
@@ -297,7 +312,10 @@ def consolidate(request: HttpRequest, payload: ConsolidateIn) -> Answer:
 
 
 @router.post(
-    "/incidents/{incident_id}/sources", response={201: IncidentOut}, auth=gated(*COORDINATING)
+    "/incidents/{incident_id}/sources",
+    response={201: IncidentOut},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:add_source"),
 )
 @api_roles(*COORDINATING)
 def add_source(request: HttpRequest, incident_id: int, payload: SourceIn) -> Answer:
@@ -313,7 +331,10 @@ def add_source(request: HttpRequest, incident_id: int, payload: SourceIn) -> Ans
 
 
 @router.post(
-    "/incidents/{incident_id}/verification", response=IncidentOut, auth=gated(*COORDINATING)
+    "/incidents/{incident_id}/verification",
+    response=IncidentOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:move"),
 )
 @api_roles(*COORDINATING)
 def verify(request: HttpRequest, incident_id: int, payload: MoveIn) -> dict[str, Any]:
@@ -339,7 +360,12 @@ class EditIn(ReportIn):
     own_staff_attacked: bool | None = None
 
 
-@router.put("/incidents/{incident_id}", response=IncidentOut, auth=gated(*COORDINATING))
+@router.put(
+    "/incidents/{incident_id}",
+    response=IncidentOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:edit"),
+)
 @api_roles(*COORDINATING)
 def edit(request: HttpRequest, incident_id: int, payload: EditIn) -> dict[str, Any]:
     """Replace what the incident says (a coordinator's correction after consolidation); the

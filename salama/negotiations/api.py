@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 
 from salama.accounts.models import Membership, Organisation
 from salama.evacuation.models import Movement, Request
-from salama.lib.apiaccess import api_roles
+from salama.lib.apiaccess import api_roles, pages
 from salama.negotiations import selectors, services
 from salama.negotiations.base import NEGOTIATORS
 from salama.negotiations.models import Interaction, Package, PackageVersion, Party
@@ -71,7 +71,12 @@ def list_parties(request: HttpRequest) -> list[dict[str, Any]]:
     return [_party_out(p) for p in selectors.parties(_org(request))]
 
 
-@router.post("/negotiations/parties", response={201: PartyOut}, auth=gated(*NEGOTIATORS))
+@router.post(
+    "/negotiations/parties",
+    response={201: PartyOut},
+    auth=gated(*NEGOTIATORS),
+    openapi_extra=pages("negotiations:parties"),
+)
 @api_roles(*NEGOTIATORS)
 def create_party(request: HttpRequest, payload: PartyIn) -> Answer:
     try:
@@ -146,7 +151,12 @@ def list_interactions(request: HttpRequest) -> list[dict[str, Any]]:
     return [_interaction_out(i) for i in rows[:500]]
 
 
-@router.post("/negotiations/interactions", response={201: InteractionOut}, auth=gated(*NEGOTIATORS))
+@router.post(
+    "/negotiations/interactions",
+    response={201: InteractionOut},
+    auth=gated(*NEGOTIATORS),
+    openapi_extra=pages("negotiations:interactions"),
+)
 @api_roles(*NEGOTIATORS)
 def create_interaction(request: HttpRequest, payload: InteractionIn) -> Answer:
     org = _org(request)
@@ -225,7 +235,12 @@ def list_packages(request: HttpRequest) -> list[dict[str, Any]]:
     return [_package_out(p) for p in selectors.packages(_org(request))[:200]]
 
 
-@router.post("/negotiations/packages", response={201: PackageOut}, auth=gated(*NEGOTIATORS))
+@router.post(
+    "/negotiations/packages",
+    response={201: PackageOut},
+    auth=gated(*NEGOTIATORS),
+    openapi_extra=pages("negotiations:packages"),
+)
 @api_roles(*NEGOTIATORS)
 def create_package(request: HttpRequest, payload: PackageIn) -> Answer:
     org = _org(request)
@@ -272,7 +287,10 @@ class ApprovalOut(Schema):
 
 
 @router.post(
-    "/negotiations/versions/{version_id}/approve", response=ApprovalOut, auth=gated(*NEGOTIATORS)
+    "/negotiations/versions/{version_id}/approve",
+    response=ApprovalOut,
+    auth=gated(*NEGOTIATORS),
+    openapi_extra=pages("negotiations:package_action"),
 )
 @api_roles(*NEGOTIATORS)
 def approve(request: HttpRequest, version_id: int) -> dict[str, Any]:
@@ -339,6 +357,7 @@ def list_consents(request: HttpRequest, version_id: int) -> list[dict[str, Any]]
     "/negotiations/versions/{version_id}/consents",
     response={201: ConsentOut},
     auth=gated(*NEGOTIATORS),
+    openapi_extra=pages("negotiations:package_action"),
 )
 @api_roles(*NEGOTIATORS)
 def record_consent(request: HttpRequest, version_id: int, payload: ConsentIn) -> Answer:

@@ -17,12 +17,8 @@ from salama.accounts.models import Membership, Organisation, Role
 from salama.evacuation import priority, selectors, services
 from salama.evacuation.models import Channel, Movement, Party, Request
 from salama.lib import clock
-<<<<<<< HEAD
-from salama.lib.apiaccess import api_roles
-from salama.lib.problems import errors
-=======
 from salama.lib.apiaccess import api_roles, pages
->>>>>>> fixa
+from salama.lib.problems import errors
 from salama.people.models import Area, Facility, Person
 from salama.safety.proxy import lead_teams
 from salama.safety.tokens import gated
@@ -155,17 +151,12 @@ def get_queue(request: HttpRequest, query: Query[QueueQuery]) -> list[dict[str, 
     return [_request_out(r) for r in rows[query.offset : query.offset + query.limit]]
 
 
-<<<<<<< HEAD
 # 404: the person named in the body is not one the caller may file for.
 @router.post(
-    "/evacuation/requests", response={201: RequestOut, **errors(404)}, auth=gated(*READERS)
-=======
-@router.post(
     "/evacuation/requests",
-    response={201: RequestOut},
+    response={201: RequestOut, **errors(404)},
     auth=gated(*READERS),
     openapi_extra=pages("evacuation:request_new"),
->>>>>>> fixa
 )
 @api_roles(*READERS)
 def create_request(request: HttpRequest, payload: RequestIn) -> Answer:

@@ -16,12 +16,8 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Organisation, Role
 from salama.evidence import selectors, services
 from salama.evidence.models import Checkpoint, Head
-<<<<<<< HEAD
-from salama.lib.apiaccess import api_roles
-from salama.lib.problems import errors
-=======
 from salama.lib.apiaccess import api_roles, pages
->>>>>>> fixa
+from salama.lib.problems import errors
 from salama.safety.tokens import gated
 
 router = Router(tags=["evidence"])
@@ -77,14 +73,10 @@ def consistency(request: HttpRequest, old: int | None = None, new: int | None = 
 
 
 @router.post(
-<<<<<<< HEAD
-    "/evidence/cosignatures", response={201: CosignatureOut, **errors(404)}, auth=gated(*READERS)
-=======
     "/evidence/cosignatures",
-    response={201: CosignatureOut},
+    response={201: CosignatureOut, **errors(404)},
     auth=gated(*READERS),
     openapi_extra=pages("evidence:ledger"),
->>>>>>> fixa
 )
 @api_roles(*READERS)
 def add_cosignature(request: HttpRequest, payload: CosignatureIn) -> Answer:

@@ -95,9 +95,9 @@ class ClearanceOut(Schema):
     state: str
 
 
-class OverrideIn(Schema):
-    band: str = ""
-    reason: str = Field("", max_length=500)
+class OverrideIn(Schema):  # both required: an override always says what and why
+    band: str
+    reason: str = Field(..., max_length=500)
 
 
 class OutcomeIn(Schema):
@@ -641,13 +641,13 @@ def fill(request: HttpRequest, movement_id: int) -> dict[str, Any]:
     }
 
 
-class RollCallOut(Schema):
+class ArrivalRollCallOut(Schema):
     roll_call: int
 
 
 @router.post(
     "/evacuation/movements/{movement_id}/rollcall",
-    response=RollCallOut,
+    response=ArrivalRollCallOut,
     auth=gated(*COORDINATING),
     openapi_extra=pages("evacuation:movement_action"),
 )
@@ -663,20 +663,20 @@ def arrival_roll_call(request: HttpRequest, movement_id: int) -> dict[str, Any]:
     return {"roll_call": number}
 
 
-class PartyIn(Schema):
+class ClearingPartyIn(Schema):
     name: str = Field("", max_length=80)
     name_ar: str = Field("", max_length=80)
     is_active: bool = True
 
 
-class PartyOut(Schema):
+class ClearingPartyOut(Schema):
     id: int
     name: str
     name_ar: str
     is_active: bool
 
 
-@router.get("/evacuation/parties", response=list[PartyOut])
+@router.get("/evacuation/parties", response=list[ClearingPartyOut])
 @api_roles(*COORDINATING)
 def list_parties(request: HttpRequest) -> list[Party]:
     return list(Party.objects.for_org(_org(request)).order_by("name"))
@@ -684,12 +684,12 @@ def list_parties(request: HttpRequest) -> list[Party]:
 
 @router.post(
     "/evacuation/parties",
-    response={201: PartyOut},
+    response={201: ClearingPartyOut},
     auth=gated(*COORDINATING),
     openapi_extra=pages("evacuation:request_action"),
 )
 @api_roles(*COORDINATING)
-def save_party(request: HttpRequest, payload: PartyIn) -> Answer:
+def save_party(request: HttpRequest, payload: ClearingPartyIn) -> Answer:
     """Add a party that must clear evacuees (or change one by its name)."""
     try:
         party = services.save_party(

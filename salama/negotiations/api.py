@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from salama.accounts.models import Membership, Organisation
 from salama.evacuation.models import Movement, Request
 from salama.lib.apiaccess import api_roles, pages
+from salama.lib.problems import errors
 from salama.negotiations import selectors, services
 from salama.negotiations.base import NEGOTIATORS
 from salama.negotiations.models import Interaction, Package, PackageVersion, Party
@@ -153,7 +154,7 @@ def list_interactions(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/negotiations/interactions",
-    response={201: InteractionOut},
+    response={201: InteractionOut, **errors(404)},  # a movement or request not of this org
     auth=gated(*NEGOTIATORS),
     openapi_extra=pages("negotiations:interactions"),
 )
@@ -237,7 +238,7 @@ def list_packages(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/negotiations/packages",
-    response={201: PackageOut},
+    response={201: PackageOut, **errors(404)},  # a movement or party not of this org
     auth=gated(*NEGOTIATORS),
     openapi_extra=pages("negotiations:packages"),
 )

@@ -79,3 +79,33 @@ def test_schema_lists_error_answers_as_problems_and_the_declared_headers() -> No
     checkin = schema["paths"]["/api/checkins"]["post"]
     assert "Idempotency-Key" in {p["name"] for p in checkin["parameters"]}
     assert "Idempotent-Replayed" in checkin["responses"]["201"]["headers"]
+
+
+def test_schema_names_are_unique_across_apps() -> None:
+    """Two apps' schemas with one name become one component in the OpenAPI document, and an
+    operation is then described by the other app's shape (evacuation's and negotiations'
+    parties once did): every schema class an API module declares has its own name."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "salama"
+    names: Counter[str] = Counter()
+    for path in [*root.glob("*/api*.py"), *root.glob("*/batch.py")]:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(base, "id", "") == "Schema" for base in node.bases
+            ):
+                names[node.name] += 1
+    assert [name for name, n in names.items() if n > 1] == []
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_a_json_object_is_a_400(world: Any) -> None:
+    """Every operation's body is one JSON object; `true` or a list is refused before any field
+    is read (an override whose fields all had defaults once took `true` as an empty one)."""
+    for body in ("true", "[]", "3"):
+        answer = Client().post(
+            "/api/checkins", body, content_type="application/json", **bearer(world, "staff")
+        )
+        assert_problem(answer, 400)

@@ -7,7 +7,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from salama.evacuation.models import Band, ClearanceState, MovementStatus
 from salama.facilities.vocabulary import Functionality, Stock
+from salama.incidents.vocabulary import ATTACK_TYPES, CERTAINTY, label
+from salama.negotiations.models import PartyKind
 from salama.reports.models import Edition
 
 
@@ -34,4 +37,15 @@ def labels() -> dict[str, Any]:
         "stocks": {code: str(label) for code, label in Stock.choices},
         "states": {"open": _("open"), "closed": _("closed")},
         "direction": {"worse": _("worse"), "better": _("better")},
+        "attack_types": {code: label("attack_type", code) for code in ATTACK_TYPES},
+        "certainty": {code: label("certainty", code) for code in CERTAINTY},
+        "incident_states": {code: label("state", code) for code in ("draft", "under_review")},
+        "bands": {code: str(name) for code, name in Band.choices},
+        "clearances": {
+            code: str(name)
+            for code, name in ClearanceState.choices
+            if code in ("pending", "approved", "denied")
+        },
+        "movements": {code: str(name) for code, name in MovementStatus.choices},
+        "party_kinds": {code: str(name) for code, name in PartyKind.choices},
     }

@@ -377,6 +377,10 @@ def facilities_figures(data: dict[str, Any]) -> dict[str, int]:
 
 
 def register() -> None:
+    from salama.reports import sections_evacuation as evac
+    from salama.reports import sections_incidents as inc
+    from salama.reports import sections_negotiations as nego
+
     sections.register(
         Section(
             "staff", 10, "reports/sections/staff.html",
@@ -397,5 +401,27 @@ def register() -> None:
             {"internal": facilities_internal, "lead": facilities_internal,
              "partner": facilities_partner},
             figures=facilities_figures,
+        )
+    )  # fmt: skip
+    sections.register(
+        Section(
+            "incidents", 30, "reports/sections/incidents.html",
+            {"internal": inc.incidents_internal, "lead": inc.incidents_partner,
+             "partner": inc.incidents_partner},
+            figures=inc.incidents_figures,
+        )
+    )  # fmt: skip
+    sections.register(
+        Section(
+            "evacuation", 50, "reports/sections/evacuation.html",
+            {"internal": evac.evacuation_internal, "lead": evac.evacuation_lead,
+             "partner": evac.evacuation_internal},
+            figures=evac.evacuation_figures,
+        )
+    )  # fmt: skip
+    sections.register(
+        Section(
+            "negotiations", 60, "reports/sections/negotiations.html",
+            {"internal": nego.negotiations_internal},
         )
     )  # fmt: skip

@@ -31,7 +31,7 @@ def _by(rows: QuerySet[Any], column: str, codes: Any) -> dict[str, int]:
 
 
 def _counts(scope: Scope, requests: QuerySet[Request], clearances: QuerySet[Clearance]) -> dict:
-    data = {
+    data: dict[str, Any] = {
         "queue": _by(requests.filter(outcome=""), "band", Band.values),
         "clearances": _by(clearances, "state", [str(s) for s in CLEARANCE_STATES]),
         "movements": _by(Movement.objects.for_org(scope.org), "status", MovementStatus.values),
@@ -44,9 +44,10 @@ def _counts(scope: Scope, requests: QuerySet[Request], clearances: QuerySet[Clea
 
 
 def evacuation_internal(scope: Scope) -> dict[str, Any] | None:
-    return _counts(
-        scope, Request.objects.for_org(scope.org), Clearance.objects.for_org(scope.org)
-    ) or None
+    return (
+        _counts(scope, Request.objects.for_org(scope.org), Clearance.objects.for_org(scope.org))
+        or None
+    )
 
 
 def evacuation_lead(scope: Scope) -> dict[str, Any] | None:

@@ -14,8 +14,12 @@ from typing import Any
 from django.db.models import Count, Q
 
 from salama.incidents.models import Incident
-from salama.incidents.selectors import OPEN_STATES, PUBLIC_AREA_COLUMN, PUBLISHED_CERTAINTY
-from salama.incidents.selectors import public_rows
+from salama.incidents.selectors import (
+    OPEN_STATES,
+    PUBLIC_AREA_COLUMN,
+    PUBLISHED_CERTAINTY,
+    public_rows,
+)
 from salama.incidents.vocabulary import ATTACK_TYPES, CERTAINTY
 from salama.reports.sections import Scope
 from salama.reports.sections_core import _since

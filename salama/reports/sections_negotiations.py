@@ -12,14 +12,14 @@ LIMIT = 60
 
 
 def negotiations_internal(scope: Scope) -> dict[str, Any] | None:
-    rows = list(
-        due_next_steps(scope.org).values_list("party__kind", "next_due")[:LIMIT]
-    )
+    rows = list(due_next_steps(scope.org).values_list("party__kind", "next_due")[:LIMIT])
     if not rows:
         return None
     today = scope.now.date()
     return {
         "due": [
-            {"kind": kind, "due": due.isoformat(), "overdue": due < today} for kind, due in rows
+            {"kind": kind, "due": due.isoformat(), "overdue": due < today}
+            for kind, due in rows
+            if due is not None  # due_next_steps filters them out; for the type checker
         ]
     }

@@ -17,8 +17,8 @@ from salama.negotiations import services as nego
 from salama.people.models import Area
 from salama.reports import render, services
 from salama.reports.models import Report
-from tests.evacuation.helpers import ready, request_for
 from tests.evacuation.helpers import party as crossing_party
+from tests.evacuation.helpers import ready, request_for
 from tests.incidents.helpers import Place, report, verified
 from tests.reports.helpers import build_scene, pdf_text
 

@@ -17,6 +17,7 @@ from salama.reports import cap, services
 from tests.reports.helpers import FACILITY, build_scene
 
 NS = {"a": "http://www.w3.org/2005/Atom", "cap": cap.CAP_NS}
+MASS_NARRATIVE = "The shelling hit the queue outside the emergency ward."
 CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
@@ -31,7 +32,26 @@ def alerts(world: Any, roster: Any) -> Any:
     scene = build_scene(world, roster)  # Q7X fell from full to none: a closure
     outage = new_alert(org=world.org, kind="possible_outage", area=roster.areas["shaar"])
     type(outage).objects.filter(pk=outage.pk).update(silent_count=4)
+    _mass_casualty(world, scene, injured=12)
     return scene
+
+
+def _mass_casualty(world: Any, scene: Any, *, injured: int, kinds: tuple = ()) -> Any:
+    from salama.accounts.models import Membership
+    from salama.people.models import Area
+    from tests.incidents.helpers import Place, verified
+
+    place = Place(
+        world.org, {a.name_en: a for a in Area.objects.for_org(world.org)}, scene.facility,
+        Membership.objects.get(user=world.users["coordinator"], org=world.org),
+        Membership.objects.get(user=world.users["staff"], org=world.org),
+    )  # fmt: skip
+    return verified(
+        place,
+        list(kinds or ("eyewitness_told", "photo")),
+        victims={"killed_total": 3, "injured_total": injured},
+        narrative=MASS_NARRATIVE,
+    )
 
 
 def _token(world: Any) -> str:
@@ -139,3 +159,30 @@ def test_cap_time_has_no_fraction_and_no_z() -> None:
     at = datetime(2026, 12, 5, 15, 4, 5, 123456, tzinfo=UTC)
     assert cap.cap_time(at, "UTC") == "2026-12-05T15:04:05+00:00"
     assert cap.cap_time(at, "Asia/Damascus") == "2026-12-05T18:04:05+03:00"
+
+
+def test_mass_casualty_alerts_only_verified_published_incidents_over_the_threshold(
+    world: Any, alerts: Any, anon: Any
+) -> None:
+    from salama.incidents.orgsettings import PUBLISH_AREA
+
+    _mass_casualty(world, alerts, injured=2)  # under the threshold: no alert
+    rumour = _mass_casualty(world, alerts, injured=40, kinds=("social_media",))
+    assert rumour.certainty == "rumour"
+    feed = _feed(anon, _token(world))
+    codes = [
+        info.findtext("cap:eventCode/cap:value", namespaces=NS)
+        for info in feed.findall("a:entry/a:content/cap:alert/cap:info[1]", NS)
+    ]
+    assert codes.count("mass_casualty") == 1
+    body = etree.tostring(feed, encoding="unicode")
+    assert "3 killed and 12 injured" in body
+    for word in (MASS_NARRATIVE, "Al-Sukkari", FACILITY["name"], "unknown armed group"):
+        assert word not in body
+    services.save_options(
+        org=world.org, sitrep_hour=18, retention_days=90, area_detail="area", facility_names=False
+    )
+    assert "Al-Sukkari" not in etree.tostring(_feed(anon, _token(world)), encoding="unicode")
+    world.org.settings = {**(world.org.settings or {}), PUBLISH_AREA: True}
+    world.org.save()
+    assert "Al-Sukkari" in etree.tostring(_feed(anon, _token(world)), encoding="unicode")

@@ -278,6 +278,39 @@ def verification_queue(request: HttpRequest) -> list[dict[str, Any]]:
     return selectors.queue(_org(request))
 
 
+# Before /incidents/{incident_id}: that path's pattern would otherwise take this one.
+
+
+class IncidentSettingsIn(Schema):
+    publish_area: bool
+    attack_command: bool
+
+
+class IncidentSettingsOut(Schema):
+    publish_area: bool
+    attack_command: bool
+
+
+@router.put(
+    "/incidents/settings",
+    response=IncidentSettingsOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:settings"),
+)
+@api_roles(*COORDINATING)
+def save_incident_settings(request: HttpRequest, payload: IncidentSettingsIn) -> dict[str, bool]:
+    """Whether the public export names each incident's area, and whether the attack text command
+    is on: the organisation's incident settings, as on the queue page."""
+    org, by = _org(request), _member(request)
+    try:
+        with transaction.atomic():
+            services.set_publish_area(org=org, on=payload.publish_area, by=by, request=request)
+            services.set_attack_command(org=org, on=payload.attack_command, by=by, request=request)
+    except IncidentError as error:
+        raise HttpError(422, " ".join(error.messages)) from error
+    return {"publish_area": payload.publish_area, "attack_command": payload.attack_command}
+
+
 @router.get("/incidents/{incident_id}", response=IncidentOut)
 @api_roles(*COORDINATING)
 def get_incident(request: HttpRequest, incident_id: int) -> dict[str, Any]:
@@ -401,33 +434,3 @@ def save_words(request: HttpRequest, payload: WordsIn) -> dict[str, Any]:
             422, _("Unknown attack type or empty phrase: %(p)s") % {"p": error.messages[0]}
         ) from error
     return {"words": payload.words}
-
-
-class IncidentSettingsIn(Schema):
-    publish_area: bool
-    attack_command: bool
-
-
-class IncidentSettingsOut(Schema):
-    publish_area: bool
-    attack_command: bool
-
-
-@router.put(
-    "/incidents/settings",
-    response=IncidentSettingsOut,
-    auth=gated(*COORDINATING),
-    openapi_extra=pages("incidents:settings"),
-)
-@api_roles(*COORDINATING)
-def save_incident_settings(request: HttpRequest, payload: IncidentSettingsIn) -> dict[str, bool]:
-    """Whether the public export names each incident's area, and whether the attack text command
-    is on: the organisation's incident settings, as on the queue page."""
-    org, by = _org(request), _member(request)
-    try:
-        with transaction.atomic():
-            services.set_publish_area(org=org, on=payload.publish_area, by=by, request=request)
-            services.set_attack_command(org=org, on=payload.attack_command, by=by, request=request)
-    except IncidentError as error:
-        raise HttpError(422, " ".join(error.messages)) from error
-    return {"publish_area": payload.publish_area, "attack_command": payload.attack_command}

@@ -96,16 +96,6 @@ def generate_report(
     return Answer(201, _report_out(report))
 
 
-@router.get("/reports/{report_id}", response={200: SitrepOut, **errors(404)})
-@api_roles(*READERS)
-def get_report(request: HttpRequest, report_id: int) -> SitrepOut:
-    """A report's summary, if the caller may read it (as its page)."""
-    report = _visible(request).defer("content").filter(pk=report_id).first()
-    if report is None:
-        raise HttpError(404, _("Unknown situation report."))
-    return _report_out(report)
-
-
 @router.get("/reports/settings", response=ReportSettingsOut)
 @api_roles(*COORDINATING)
 def get_report_settings(request: HttpRequest) -> ReportSettingsOut:
@@ -129,3 +119,14 @@ def save_report_settings(request: HttpRequest, payload: ReportSettingsIn) -> Rep
     except services.ReportError as error:
         raise HttpError(422, " ".join(error.messages)) from error
     return _settings_out(org)
+
+
+# After /reports/settings: its URL pattern would otherwise take that path.
+@router.get("/reports/{report_id}", response={200: SitrepOut, **errors(404)})
+@api_roles(*READERS)
+def get_report(request: HttpRequest, report_id: int) -> SitrepOut:
+    """A report's summary, if the caller may read it (as its page)."""
+    report = _visible(request).defer("content").filter(pk=report_id).first()
+    if report is None:
+        raise HttpError(404, _("Unknown situation report."))
+    return _report_out(report)

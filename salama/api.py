@@ -22,6 +22,7 @@ from salama.lib.apiaccess import api_roles, session_auth
 from salama.messaging.api import router as messaging_router
 from salama.negotiations.api import router as negotiations_router
 from salama.people.api import router as people_router
+from salama.reports.api import router as reports_router
 from salama.rollcalls.api import router as rollcalls_router
 from salama.safety.api import router as safety_router
 from salama.safety.batch import router as batch_router
@@ -147,6 +148,7 @@ api.add_router("/", evidence_router)  # L1
 api.add_router("/", incidents_router)  # I1
 api.add_router("/", evacuation_router)  # E1
 api.add_router("/", negotiations_router)  # E2
+api.add_router("/", reports_router)  # X1: sitreps and report settings
 api.add_router("/", webhooks_router)  # X1
 # Every error, from every router, as RFC 9457 problem details (docs/api.md).
 problems.register(api)

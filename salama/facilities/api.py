@@ -15,7 +15,9 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role
 from salama.facilities import selectors, services
 from salama.facilities.models import Channel, FacilityStatus, StatusUpdate
+from salama.facilities.vocabulary import Stock
 from salama.lib.apiaccess import api_roles, located, pages
+from salama.lib.problems import errors
 from salama.safety.tokens import gated
 
 router = Router(tags=["facilities"])
@@ -198,3 +200,46 @@ def create_update(
             "detail": detail,
         },
     )
+
+
+class FacilityCardIn(Schema):
+    code: str = Field(..., max_length=8)
+    facility_type: str
+    affiliation: str
+    thresholds: dict[str, float] = {}
+
+
+class FacilityCardOut(Schema):
+    facility_id: int
+    code: str
+    facility_type: str
+    affiliation: str
+    thresholds: dict[str, float]
+
+
+@router.put(
+    "/facilities/{facility_id}/card",
+    response={200: FacilityCardOut, **errors(404)},
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("facilities:card"),
+)
+@api_roles(*COORDINATING)
+def save_card(request: HttpRequest, facility_id: int, payload: FacilityCardIn) -> dict[str, Any]:
+    """The facility's status card: its code, HeRAMS type, affiliation and stock thresholds (days
+    under which a stock alerts; a stock not named keeps the default). As the card page."""
+    facility = selectors.facility_of(_org(request), facility_id)
+    if facility is None:
+        raise HttpError(404, _("Unknown facility."))
+    try:
+        status = services.save_card(
+            facility=facility, code=payload.code, facility_type=payload.facility_type,
+            affiliation=payload.affiliation, thresholds=payload.thresholds,
+            by=_member(request), request=request,
+        )  # fmt: skip
+    except services.FacilityError as error:
+        raise HttpError(422, " ".join(error.messages)) from error
+    return {
+        "facility_id": facility.pk, "code": status.code, "facility_type": status.facility_type,
+        "affiliation": status.affiliation,
+        "thresholds": {str(s): services.threshold_of(status, s) for s in Stock},
+    }  # fmt: skip

@@ -6,6 +6,7 @@ reads one incident."""
 from datetime import date, datetime, time
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -275,6 +276,39 @@ def list_incidents(request: HttpRequest, query: Query[ListQuery]) -> list[dict[s
 def verification_queue(request: HttpRequest) -> list[dict[str, Any]]:
     """Open incidents: drafts and rumours first, then the oldest."""
     return selectors.queue(_org(request))
+
+
+# Before /incidents/{incident_id}: that path's pattern would otherwise take this one.
+
+
+class IncidentSettingsIn(Schema):
+    publish_area: bool
+    attack_command: bool
+
+
+class IncidentSettingsOut(Schema):
+    publish_area: bool
+    attack_command: bool
+
+
+@router.put(
+    "/incidents/settings",
+    response=IncidentSettingsOut,
+    auth=gated(*COORDINATING),
+    openapi_extra=pages("incidents:settings"),
+)
+@api_roles(*COORDINATING)
+def save_incident_settings(request: HttpRequest, payload: IncidentSettingsIn) -> dict[str, bool]:
+    """Whether the public export names each incident's area, and whether the attack text command
+    is on: the organisation's incident settings, as on the queue page."""
+    org, by = _org(request), _member(request)
+    try:
+        with transaction.atomic():
+            services.set_publish_area(org=org, on=payload.publish_area, by=by, request=request)
+            services.set_attack_command(org=org, on=payload.attack_command, by=by, request=request)
+    except IncidentError as error:
+        raise HttpError(422, " ".join(error.messages)) from error
+    return {"publish_area": payload.publish_area, "attack_command": payload.attack_command}
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut)

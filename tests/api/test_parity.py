@@ -67,16 +67,8 @@ EXCLUDED = {
     "accounts:set_member_password": "a password is set by an admin at a browser",
     "messaging:phones": "gateway phones are managed at a browser",
     "facilities:words": "the FAC vocabulary goes on the wire: reviewed at a browser",
-    "facilities:card": "HeRAMS codes and thresholds: set up at a browser (next: an operation)",
-    "alerts:responders": "local responders get life-safety texts: named at a browser "
-    "(next: an operation)",
     "safety:field_pin": "the field page's PIN lock is this device's session: a person at a phone",
     "reports:tokens": "a partner token is a token: not minted by a token (see safety:tokens)",
-    "reports:settings": "sitrep hour, retention and detail: an org's settings, set at a browser "
-    "(next: an operation)",
-    "reports:generate": "a sitrep is generated at a browser for now (next: an operation)",
-    "incidents:settings": "publishing areas and attack commands: an org's settings, set at a "
-    "browser (next: an operation)",
 }
 
 ACTORS = ("coordinator", "org_admin")

@@ -5,7 +5,9 @@ Pure Python, no Django: the inbound handler, the simulator and the tests call ``
 The order of the rules is the protocol:
 
 0. A check-in key (``#k7f3q9x``, salama.lib.checkinkey) is taken out of the text first and kept
-   in ``key``; the rest is read by the rules below. A key that fails its check is dropped.
+   in ``key``; the rest is read by the rules below. A key that fails its check is dropped. A
+   help word can be shaped like a key (``# sa3doni``): when the whole text, token included,
+   reads as help or injury and the rest does not, the whole reading wins and there is no key.
 1. Nothing left after normalisation: ``empty``.
 2. A help or injury word anywhere (or ``2``/``3`` first, or a negated safe word such as
    ``مش منيح``): a NEED_HELP or INJURED check-in, injury winning. Never asked back.
@@ -88,6 +90,7 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _CLITICS = ("وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
 _CLITIC_INTENTS = frozenset({Intent.SAFE, Intent.NEED_HELP, Intent.INJURED})
 _DANGER = (Intent.INJURED, Intent.NEED_HELP)
+_DANGER_STATUS = frozenset(i.value for i in _DANGER)
 # Arabizi digits for Arabic letters (7 ح, 5 خ, 3 ع, 2 ء), folded for the comparison at one typo:
 # sa3dooni, sa3edooni and saedooni are one word written three ways.
 _ARABIZI = str.maketrans({"7": "h", "5": "kh", "3": "", "2": ""})
@@ -443,6 +446,11 @@ def parse(
     """Read one field text. Never raises; see the module docstring for the rules."""
     rest, key, _mistyped = checkinkey.split(text)
     parsed = _parse(rest, vocabulary=vocabulary, areas=areas)
+    if rest != text and parsed.status not in _DANGER_STATUS:
+        # A help word can look like a key ("#sa3doni"): a call for help is never lost to one.
+        whole = _parse(text, vocabulary=vocabulary, areas=areas)
+        if whole.status in _DANGER_STATUS:
+            return whole
     return replace(parsed, key=key) if key else parsed
 
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from salama.lib import checkinkey
 from salama.messaging.parser import (
     DEFAULT_WORDS,
     AreaChoice,
@@ -448,6 +449,22 @@ def test_help_is_never_asked_back_whatever_surrounds_it() -> None:
     for word in DEFAULT_WORDS[Intent.NEED_HELP] + DEFAULT_WORDS[Intent.INJURED]:
         for message in (word, f"safe {word}", f"K12 {word} at sukkari", f"1 {word}", f"{word} 4"):
             assert parse(message, areas=AREAS).status in ("NEED_HELP", "INJURED"), message
+
+
+def test_a_help_word_shaped_like_a_check_in_key_is_still_help() -> None:
+    # "sa3doni" folds to seven key characters; after "#" it was taken out as a key (whether or
+    # not its check character passed) and the call for help read as an empty text.
+    for word in DEFAULT_WORDS[Intent.NEED_HELP] + DEFAULT_WORDS[Intent.INJURED]:
+        for message in (f"# {word}", f"#{word}", f"safe #{word}", f"# {word} K12"):
+            got = parse(message, areas=AREAS)
+            assert got.kind == "checkin" and got.status in ("NEED_HELP", "INJURED"), message
+            assert got.key is None, message
+
+
+def test_a_real_key_beside_a_help_word_is_kept() -> None:
+    key = checkinkey.new_key()
+    got = parse(f"help #{key}")
+    assert (got.status, got.key) == ("NEED_HELP", key)
 
 
 def test_injury_wins_over_help() -> None:

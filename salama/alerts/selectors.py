@@ -4,12 +4,14 @@ who was told and what became of each text, and the sender's notes."""
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salama.accounts.models import Organisation
+from salama.accounts.models import Membership, Organisation
+from salama.alerts import hooks
 from salama.alerts.models import (
     Alert,
     AlertKind,
@@ -121,6 +123,33 @@ def duty_version(org: Organisation, now: datetime | None = None) -> str:
     )
     raw = repr((sorted(alerts.items()), sorted(people.items()), int(now.timestamp() // 60)))
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _due_at(due: date | datetime) -> datetime:
+    """A sort key in the viewer's (active) zone: a bare date counts as the start of its day."""
+    if isinstance(due, datetime):
+        return timezone.localtime(due).replace(tzinfo=None)
+    return datetime.combine(due, time.min)
+
+
+def duty_items(org: Organisation, membership: Membership) -> list[hooks.DutyItem]:
+    """What higher apps have falling due for this viewer (alerts.duty_items): the overdue first,
+    then the soonest. Called with the viewer's zone active; `today` is their own date. A viewer
+    of another organisation gets nothing, whatever a provider answers."""
+    if membership.org_id != org.pk:
+        return []
+    today = timezone.localdate(clock.now())
+    items = [
+        item
+        for answer in hooks.duty_items(org_id=org.pk, membership=membership, today=today)
+        for item in answer
+    ]
+    return sorted(items, key=lambda item: (not item.overdue, _due_at(item.due), item.key))
+
+
+def duty_items_version(items: list[hooks.DutyItem]) -> str:
+    raw = "|".join(f"{item.key}:{int(item.overdue)}" for item in items)
+    return hashlib.sha256(raw.encode()).hexdigest()[:8]
 
 
 def life_safety_counts(*, org_id: int) -> AlertCounts:

@@ -54,14 +54,20 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _duty_context(request: HttpRequest) -> dict[str, Any]:
+def _version(org: Organisation, items: list[Any]) -> str:
+    return f"{selectors.duty_version(org)}-{selectors.duty_items_version(items)}"
+
+
+def _duty_context(request: HttpRequest, items: list[Any] | None = None) -> dict[str, Any]:
     org = org_of(request)
+    due = selectors.duty_items(org, me(request)) if items is None else items
     return {
         "alerts": list(selectors.active_alerts(org)),
         "silences": selectors.overdue_by_area(org, translation.get_language() or "en"),
         "outages": selectors.open_outages(org),
         "on_duty": on_duty(org, clock.now()),
-        "version": selectors.duty_version(org),
+        "due_items": due,
+        "version": _version(org, due),
         "zone": rota.zone_for(me(request)),
     }
 
@@ -78,9 +84,10 @@ def duty(request: HttpRequest) -> HttpResponse:
 @viewer_time
 def duty_live(request: HttpRequest) -> HttpResponse:
     """The polled part of the duty page; 204 (htmx keeps what it has) when nothing changed."""
-    if request.GET.get("v") == selectors.duty_version(org_of(request)):
+    items = selectors.duty_items(org_of(request), me(request))
+    if request.GET.get("v") == _version(org_of(request), items):
         return HttpResponse(status=204)
-    return render(request, "alerts/_live.html", _duty_context(request))
+    return render(request, "alerts/_live.html", _duty_context(request, items))
 
 
 def _alert(request: HttpRequest, alert_number: int) -> Alert:

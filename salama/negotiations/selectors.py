@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,9 +42,10 @@ def interaction_of(org: Organisation | int, interaction_id: int) -> Interaction 
     return interactions(org).filter(pk=interaction_id).first()
 
 
-def due_next_steps(org: Organisation | int) -> QuerySet[Interaction]:
-    """Open next steps due within two days (or overdue), soonest first."""
-    horizon = (clock.now() + timedelta(days=DUE_SOON_DAYS)).date()
+def due_next_steps(org: Organisation | int, *, today: date | None = None) -> QuerySet[Interaction]:
+    """Open next steps due within two days (or overdue), soonest first. `today`: the viewer's
+    own date (the duty page); the board counts from today's date in UTC."""
+    horizon = (today or clock.now().date()) + timedelta(days=DUE_SOON_DAYS)
     return (
         Interaction.objects.for_org(org)
         .filter(next_done_at=None, next_due__isnull=False, next_due__lte=horizon)

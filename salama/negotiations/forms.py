@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Organisation
-from salama.evacuation.models import Movement, MovementStatus, VehicleKind
+from salama.evacuation.models import Movement, MovementStatus, Request, VehicleKind
+from salama.lib.bidi import isolate
 from salama.negotiations.base import PERSONAL_FIELDS
 from salama.negotiations.models import (
     Channel,
@@ -71,6 +73,12 @@ class InteractionForm(forms.Form):
     movements = forms.ModelMultipleChoiceField(
         label=_("Movements"), queryset=Movement.objects.none(), required=False
     )
+    requests = forms.ModelMultipleChoiceField(
+        label=_("Evacuation requests"),
+        queryset=Request.objects.none(),
+        required=False,
+        help_text=_("Shown by number, priority and date: never a name."),
+    )
 
     def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +86,16 @@ class InteractionForm(forms.Form):
         field = self.fields["movements"]
         field.queryset = Movement.objects.for_org(org).order_by("-window_start")  # type: ignore[attr-defined]
         field.label_from_instance = lambda m: m.code  # type: ignore[attr-defined]
+        field = self.fields["requests"]
+        field.queryset = Request.objects.for_org(org).order_by("-requested_at", "-pk")  # type: ignore[attr-defined]
+        field.label_from_instance = request_label  # type: ignore[attr-defined]
+
+
+def request_label(row: Request) -> str:
+    """A request as an option: its number, band and date, isolated (an option holds no markup);
+    never the person's name or codename."""
+    when = timezone.localdate(row.requested_at).isoformat()
+    return f"{isolate(f'#{row.pk}')} · {row.get_band_display()} · {isolate(when)}"
 
 
 class PackageForm(forms.Form):

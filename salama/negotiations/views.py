@@ -86,6 +86,7 @@ def interactions(request: HttpRequest) -> HttpResponse:
             outcome=d["outcome"],
             outcome_note=d["outcome_note"],
             movements=list(d["movements"]),
+            requests=list(d["requests"]),
         )
         try:
             services.log_interaction(party=party, data=data, by=member_of(request), http=request)
@@ -98,7 +99,7 @@ def interactions(request: HttpRequest) -> HttpResponse:
         request,
         "negotiations/interactions.html",
         {
-            "rows": selectors.interactions(org).prefetch_related("movements")[:200],
+            "rows": selectors.interactions(org).prefetch_related("movements", "requests")[:200],
             "due": selectors.due_next_steps(org),
             "form": form,
         },

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 
 from salama.accounts.models import Membership, Organisation
 from salama.evacuation.models import Movement, Request
+from salama.evacuation.models import Party as ClearingParty
 from salama.lib.apiaccess import api_roles, pages
 from salama.lib.problems import errors
 from salama.negotiations import selectors, services
@@ -44,6 +45,7 @@ class PartyIn(Schema):
     kind: str
     contacts: str = Field(default="", max_length=2000)
     screens_evacuees: bool = False
+    clearing_party_id: int | None = None
 
 
 class PartyOut(Schema):
@@ -53,6 +55,7 @@ class PartyOut(Schema):
     kind: str
     contacts: str
     screens_evacuees: bool
+    clearing_party_id: int | None
 
 
 def _party_out(p: Party) -> dict[str, Any]:
@@ -63,6 +66,7 @@ def _party_out(p: Party) -> dict[str, Any]:
         "kind": p.kind,
         "contacts": str(p.contacts or ""),
         "screens_evacuees": p.screens_evacuees,
+        "clearing_party_id": p.clearing_party_id,
     }
 
 
@@ -74,15 +78,25 @@ def list_parties(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/negotiations/parties",
-    response={201: PartyOut},
+    response={201: PartyOut, **errors(404)},  # a clearing party not of this org
     auth=gated(*NEGOTIATORS),
     openapi_extra=pages("negotiations:parties"),
 )
 @api_roles(*NEGOTIATORS)
 def create_party(request: HttpRequest, payload: PartyIn) -> Answer:
+    org = _org(request)
+    clearing = None
+    if payload.clearing_party_id is not None:
+        clearing = ClearingParty.objects.for_org(org).filter(pk=payload.clearing_party_id).first()
+        if clearing is None:
+            raise HttpError(404, _("Unknown clearing party."))
     try:
         party = services.save_party(
-            org=_org(request), by=_member(request), http=request, **payload.model_dump()
+            org=org,
+            by=_member(request),
+            http=request,
+            clearing_party=clearing,
+            **payload.model_dump(exclude={"clearing_party_id"}),
         )
     except services.NegotiationError as error:
         raise _refused(error) from error

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Organisation
 from salama.evacuation.models import Movement, MovementStatus, Request, VehicleKind
+from salama.evacuation.models import Party as ClearingParty
 from salama.lib.bidi import isolate
 from salama.negotiations.base import PERSONAL_FIELDS
 from salama.negotiations.models import (
@@ -51,6 +52,19 @@ class PartyForm(forms.Form):
         label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     screens_evacuees = forms.BooleanField(label=_("Known to screen evacuees"), required=False)
+    clearing_party = forms.ModelChoiceField(
+        label=_("The same party in evacuation clearance"),
+        queryset=ClearingParty.objects.none(),
+        required=False,
+        help_text=_("If this party also clears evacuees (evacuation's clearing parties)."),
+    )
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["clearing_party"]
+        field.queryset = ClearingParty.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
+        arabic = (translation.get_language() or "").startswith("ar")
+        field.label_from_instance = lambda p: p.name_ar if arabic and p.name_ar else p.name  # type: ignore[attr-defined]
 
 
 def _text(label: Any) -> forms.CharField:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.evacuation.models import Movement, Request
+from salama.evacuation.models import Party as ClearingParty
 from salama.lib import clock
 from salama.negotiations.base import NEGOTIATORS, NegotiationError
 from salama.negotiations.models import (
@@ -40,9 +41,12 @@ def save_party(
     name_ar: str = "",
     contacts: str = "",
     screens_evacuees: bool = False,
+    clearing_party: ClearingParty | None = None,
     party: Party | None = None,
     http: HttpRequest | None = None,
 ) -> Party:
+    """Add (or correct) a party. `clearing_party`: the same party in evacuation's clearance (the
+    party that must clear evacuees), if it is one; of the same organisation."""
     _may(by, org.pk)
     name = name.strip()[:80]
     if not name:
@@ -54,12 +58,15 @@ def save_party(
         clash = clash.exclude(pk=party.pk)
     if clash.exists():
         raise NegotiationError(_("Another party already has this name."))
+    if clearing_party is not None and clearing_party.org_id != org.pk:
+        raise NegotiationError(_("Unknown clearing party."))
     party = party or Party(org=org)
     party.name = name
     party.name_ar = name_ar.strip()[:80]
     party.kind = kind
     party.contacts = contacts.strip()
     party.screens_evacuees = screens_evacuees
+    party.clearing_party = clearing_party
     party.save()
     audit.record(
         "negotiations.party_saved",

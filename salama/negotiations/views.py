@@ -49,7 +49,7 @@ def _error(request: HttpRequest, error: services.NegotiationError) -> None:
 @roles(*NEGOTIATORS)
 @local_time
 def parties(request: HttpRequest) -> HttpResponse:
-    form = PartyForm(request.POST or None)
+    form = PartyForm(request.POST or None, org=org_of(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.save_party(

@@ -362,7 +362,20 @@ def _evacuation_request_id(world: Any) -> int:
 
     found = Request.objects.for_org(world.org).filter(person__codename="EVAC1").first()
     if found is None:
-        person = Person.objects.create(org=world.org, codename="EVAC1", role="nurse")
+        # In a team the "lead" persona leads: a field lead opens their own team's requests (and
+        # gets 404 for another team's, tests/evacuation/test_lead_access.py).
+        from salama.accounts.models import Membership
+        from salama.people.models import Team, TeamLead
+
+        team = Team.objects.create(org=world.org, name="Evacuation sample team")
+        membership = Membership.objects.get(user=world.users["lead"], org=world.org)
+        lead = Person.objects.for_org(world.org).filter(membership=membership).first()
+        if lead is None:
+            lead = Person.objects.create(
+                org=world.org, codename="EVLEAD", role="doctor", membership=membership
+            )
+        TeamLead.objects.create(org=world.org, team=team, person=lead)
+        person = Person.objects.create(org=world.org, codename="EVAC1", role="nurse", team=team)
         data = services.RequestInput(reason="injury")
         found = services.create_request(person=person, data=data, channel="page")
     return found.pk

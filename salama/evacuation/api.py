@@ -191,8 +191,51 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
 
 
 @router.get("/evacuation/requests/{request_id}", response=RequestOut)
-@api_roles(*COORDINATING)
+@api_roles(*READERS)
 def get_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    """One request (a lead: of the teams they lead; another team's is not found)."""
+    return _request_out(_get(request, request_id))
+
+
+class CompleteIn(Schema):
+    reason: str
+    seat_kind: str = "seated"
+    needs: list[str] = []
+    dependants: list[DependantIn] = Field(default=[], max_length=30)
+    keep_with: str = ""  # a codename
+
+
+@router.post(
+    "/evacuation/requests/{request_id}/complete",
+    response={200: RequestOut, **errors(404, 422)},
+    auth=gated(*READERS),
+    openapi_extra=pages("evacuation:request_complete"),
+)
+@api_roles(*READERS)
+def complete_request(request: HttpRequest, request_id: int, payload: CompleteIn) -> dict[str, Any]:
+    """Complete a texted request (reason "not_stated"): the reason, seat kind, medical needs and
+    the household, which replaces the rows the text made. The person's lead or a coordinator."""
+    row = _get(request, request_id)
+    keep_with = None
+    if payload.keep_with:
+        keep_with = (
+            Person.objects.for_org(_org(request)).filter(codename__iexact=payload.keep_with).first()
+        )
+        if keep_with is None:
+            raise HttpError(
+                422, _("Unknown codename: %(code)s.") % {"code": payload.keep_with[:20]}
+            )
+    data = services.RequestInput(
+        reason=payload.reason,
+        seat_kind=payload.seat_kind,
+        needs=payload.needs,
+        keep_with=keep_with,
+        dependants=[services.Dependant(**d.model_dump()) for d in payload.dependants],
+    )
+    try:
+        services.complete_request(request=row, data=data, by=_member(request), http=request)
+    except services.EvacuationError as error:
+        raise _refused(error) from error
     return _request_out(_get(request, request_id))
 
 

@@ -198,3 +198,89 @@ class VehicleForm(forms.Form):
     marking = forms.CharField(label=_("Marking"), required=False, max_length=40)
     driver = forms.CharField(label=_("Driver (codename)"), required=False, max_length=20)
     has_radio = forms.BooleanField(label=_("Radio"), required=False)
+
+
+class CompleteForm(forms.Form):
+    """Complete a texted request (reason "not stated yet"): the reason, the seat kind, the
+    medical needs and one block of fields per household member — as many blocks as the text
+    named, prefilled "other relative, age not known yet", and two empty ones to add people.
+    Blocks, not a table: they stack on a 360 px phone."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[(v, label) for v, label in Reason.choices if v != Reason.NOT_STATED],
+    )
+    seat_kind = forms.ChoiceField(label=_("Seat kind"), choices=SeatKind.choices)
+    needs = forms.MultipleChoiceField(
+        label=_("Medical needs"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    keep_with = forms.CharField(
+        label=_("Keep together with (codename)"), required=False, max_length=20
+    )
+
+    def __init__(
+        self, *args: Any, org: Organisation, household: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+        self.count = min(MAX_HOUSEHOLD, len(household) + 2)
+        for i in range(self.count):
+            known = household[i] if i < len(household) else {}
+            self.fields[f"h{i}_relation"] = forms.ChoiceField(
+                label=_("Relation"),
+                choices=NONE + list(Relation.choices),
+                required=False,
+                initial=known.get("relation", ""),
+            )
+            self.fields[f"h{i}_age"] = forms.ChoiceField(
+                label=_("Age"),
+                choices=list(AgeBand.choices),
+                required=False,
+                initial=known.get("age_band", AgeBand.UNKNOWN),
+            )
+            self.fields[f"h{i}_needs"] = forms.MultipleChoiceField(
+                label=_("Needs"),
+                choices=Need.choices,
+                required=False,
+                initial=known.get("needs", []),
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields[f"h{i}_together"] = forms.BooleanField(
+                label=_("Keep together"),
+                required=False,
+                initial=known.get("keep_together", True),
+            )
+
+    def household_rows(self) -> list[list[Any]]:
+        return [
+            [self[f"h{i}_{n}"] for n in ("relation", "age", "needs", "together")]
+            for i in range(self.count)
+        ]
+
+    def clean_keep_with(self) -> Person | None:
+        code = self.cleaned_data["keep_with"].strip().upper()
+        if not code:
+            return None
+        person = Person.objects.for_org(self.org).filter(codename__iexact=code).first()
+        if person is None:
+            raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
+        return person
+
+    def household(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "relation": data[f"h{i}_relation"],
+                "age_band": data[f"h{i}_age"] or AgeBand.UNKNOWN,
+                "needs": data[f"h{i}_needs"],
+                "keep_together": data[f"h{i}_together"],
+            }
+            for i in range(self.count)
+            if data.get(f"h{i}_relation")
+        ]
+
+
+MAX_HOUSEHOLD = 32  # the most a request holds (30) and room to notice one too many

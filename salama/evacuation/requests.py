@@ -166,6 +166,67 @@ def create_request(
     return row
 
 
+@transaction.atomic
+def complete_request(
+    *,
+    request: Request,
+    data: RequestInput,
+    by: Membership | None,
+    http: HttpRequest | None = None,
+) -> Request:
+    """Complete a request that came in by text (reason "not stated yet"): the reason, the seat
+    kind, the medical needs and the household rows, as the person's lead or a coordinator learnt
+    them. The note already written is kept. All or nothing: a refusal writes nothing."""
+    row = Request.objects.select_for_update().select_related("person").get(pk=request.pk)
+    if row.outcome:
+        raise EvacuationError(_("This request is closed already."))
+    if row.reason != Reason.NOT_STATED:
+        raise EvacuationError(
+            _("This request was completed already; a coordinator can change its band.")
+        )
+    if data.reason == Reason.NOT_STATED:
+        raise EvacuationError(_("Choose the reason for this request."))
+    _check(data)
+    person = row.person
+    if data.keep_with is not None and (
+        data.keep_with.org_id != person.org_id or data.keep_with.pk == person.pk
+    ):
+        raise EvacuationError(
+            _("Choose another person of your organisation to keep together with.")
+        )
+    if Seat.objects.filter(request=row, is_active=True).exists():
+        raise EvacuationError(
+            _(
+                "%(codename)s is on a movement's manifest: a coordinator takes them off it "
+                "before the household changes."
+            )
+            % {"codename": person.codename}
+        )
+    seats, stretchers, together = _places(data)
+    old = read_details(str(row.details))
+    details = {
+        "needs": list(data.needs),
+        "note": old["note"],
+        "dependants": [d.as_json() for d in data.dependants],
+    }
+    row.reason, row.seat_kind = data.reason, data.seat_kind
+    row.details = write_details(details)
+    row.dependants, row.seats, row.stretchers = len(data.dependants), seats, stretchers
+    row.keep_together, row.keep_with = together, data.keep_with
+    priority.set_medical(row, list(data.needs), [d.as_json() for d in data.dependants])
+    rescore(row, org=person.org)
+    row.save()
+    audit.record(
+        "evacuation.complete",
+        org_id=row.org_id,
+        actor_id=_actor(by),
+        obj=row,
+        request=http,
+        detail={"dependants": row.dependants, "channel": _channel(http)},
+    )
+    return row
+
+
 def _open_refusal(person: Person) -> str:
     return _(
         "%(codename)s already has an open request: change that one, or record its outcome "

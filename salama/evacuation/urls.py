@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.request_new, name="request_new"),
     path("requests/<int:request_id>/", views.request_detail, name="request"),
+    path("requests/<int:request_id>/complete/", views.request_complete, name="request_complete"),
     path("requests/<int:request_id>/<slug:action>/", views.request_action, name="request_action"),
     path("movements/", views_movements.movement_list, name="movements"),
     path("movements/<int:movement_id>/", views_movements.movement_detail, name="movement"),

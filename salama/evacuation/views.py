@@ -17,8 +17,15 @@ from django.views.decorators.http import require_POST
 from salama.accounts.access import COORDINATING, has_role, roles
 from salama.accounts.models import Membership, Organisation, Role
 from salama.evacuation import priority, selectors, services
-from salama.evacuation.forms import ClearanceForm, OutcomeForm, OverrideForm, PartyForm, RequestForm
-from salama.evacuation.models import Band, Channel, JourneyState, Request
+from salama.evacuation.forms import (
+    ClearanceForm,
+    CompleteForm,
+    OutcomeForm,
+    OverrideForm,
+    PartyForm,
+    RequestForm,
+)
+from salama.evacuation.models import Band, Channel, JourneyState, Reason, Request
 from salama.lib import clock
 from salama.people.models import Person
 from salama.safety.proxy import lead_teams
@@ -141,11 +148,16 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@roles(*COORDINATING)
+@roles(*READERS)
 @local_time
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """One request. A coordinator: everything and the decisions. A field lead: only requests of
+    people in the teams they lead (another team's is not found), with the coded medical needs
+    and household rows (what the lead may file on the new request page) but no decisions, no
+    note and no real name (docs/evacuation.md, "Who sees a request")."""
     row = request_or_404(request, request_id)
     coordinator = has_role(request, *COORDINATING)
+    details = services.details_of(row)
     context: dict[str, Any] = {
         "row": row,
         "why": priority.explain(row.explanation),
@@ -154,12 +166,11 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "seat": services.seat_of(row),
         "is_coordinator": coordinator,
         "days": (clock.now() - row.requested_at).days,
+        "needs_labels": _labels(details),
+        "to_complete": row.reason == Reason.NOT_STATED and not row.outcome,
     }
     if coordinator:
-        details = services.details_of(row)
         context.update(
-            details=details,
-            needs_labels=_labels(details),
             clearance_form=ClearanceForm(org=org_of(request)),
             override_form=OverrideForm(initial={"band": row.override_band}),
             outcome_form=OutcomeForm(),
@@ -171,6 +182,46 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             ],
         )
     return render(request, "evacuation/request.html", context)
+
+
+@roles(*READERS)
+@local_time
+def request_complete(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Complete a texted request (reason "not stated yet"): the person's lead or a coordinator
+    gives the reason, the seat kind, the medical needs and the household (services.
+    complete_request, as POST /api/evacuation/requests/{id}/complete)."""
+    row = request_or_404(request, request_id)
+    if row.reason != Reason.NOT_STATED or row.outcome:
+        messages.info(request, _("This request was completed already."))
+        return redirect("evacuation:request", request_id=row.pk)
+    household = services.details_of(row)["dependants"]
+    form = CompleteForm(request.POST or None, org=org_of(request), household=household)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.complete_request(
+                request=row,
+                by=member_of(request),
+                http=request,
+                data=services.RequestInput(
+                    reason=data["reason"],
+                    seat_kind=data["seat_kind"],
+                    needs=data["needs"],
+                    keep_with=data["keep_with"],
+                    dependants=[services.Dependant(**d) for d in form.household()],
+                ),
+            )
+        except services.EvacuationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The request was completed."))
+            return redirect("evacuation:request", request_id=row.pk)
+    return render(
+        request,
+        "evacuation/request_complete.html",
+        {"form": form, "row": row, "texted": len(household)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _labels(details: dict[str, Any]) -> dict[str, Any]:

@@ -25,14 +25,14 @@ from ninja import Status as Answer
 from ninja.errors import HttpError
 from pydantic import field_validator
 
-from salama.accounts.access import COORDINATING
+from salama.accounts.access import COORDINATING, ORG_ADMIN_ONLY
 from salama.accounts.models import Membership, Organisation, Role, User
 from salama.lib import clock, keyring
 from salama.lib.apiaccess import api_roles, located, pages
 from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
-from salama.safety import selectors, services
+from salama.safety import offline, selectors, services
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
 from salama.safety.tokens import gated
 
@@ -386,3 +386,49 @@ def create_event(request: HttpRequest, response: HttpResponse, payload: EventIn)
         raise HttpError(422, " ".join(exc.messages)) from exc
     located(response, f"/events/{event.pk}")
     return Answer(201, _event_out(event))
+
+
+class FieldSettingsIn(Schema):
+    app_name: str = ""
+    app_icon: str
+    sms_number: str = ""
+    sms_after_minutes: int
+    lock_minutes: int
+
+
+class FieldSettingsOut(Schema):
+    app_name: str
+    app_icon: str
+    sms_number: str
+    sms_after_minutes: int
+    lock_minutes: int
+    shown_name: str  # what the phone shows (app_name, or the neutral default)
+
+
+def _field_settings_out(org: Organisation) -> FieldSettingsOut:
+    return FieldSettingsOut(**offline.settings_of(org), shown_name=offline.app_name(org))
+
+
+@router.get("/field/settings", response=FieldSettingsOut)
+@api_roles(*ORG_ADMIN_ONLY)
+def get_field_settings(request: HttpRequest) -> FieldSettingsOut:
+    """The field page's settings (docs/field-offline.md)."""
+    return _field_settings_out(_org(request))
+
+
+@router.put(
+    "/field/settings",
+    response=FieldSettingsOut,
+    auth=gated(*ORG_ADMIN_ONLY),
+    openapi_extra=pages("safety:field_settings"),
+)
+@api_roles(*ORG_ADMIN_ONLY)
+def save_field_settings(request: HttpRequest, payload: FieldSettingsIn) -> FieldSettingsOut:
+    """The field page's settings: its neutral name (never the organisation's) and icon
+    (notes, leaf, sun), the number for the ready-made text, when to offer it, when to lock."""
+    org = _org(request)
+    try:
+        offline.save_settings(org=org, request=request, **payload.model_dump())
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from exc
+    return _field_settings_out(org)

@@ -109,3 +109,37 @@ class HeightenedForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Name of the client"), max_length=60)
+
+
+class FieldSettingsForm(forms.Form):
+    """The field page's settings (salama.safety.offline.save_settings checks them)."""
+
+    app_name = forms.CharField(
+        label=_("Name on the phone (empty: “Notes”)"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "The field page's title and the installed app's name. Choose a plain word that "
+            "names neither the organisation nor its work."
+        ),
+    )
+    app_icon = forms.ChoiceField(label=_("Icon"))
+    sms_number = forms.CharField(
+        label=_("Number for texts (empty: the phone asks)"),
+        required=False,
+        max_length=40,
+        help_text=_("The number the page's ready-made text goes to: the organisation's gateway."),
+    )
+    sms_after_minutes = forms.IntegerField(
+        label=_("Offer the text after (minutes unsent)"), min_value=1, max_value=1440
+    )
+    lock_minutes = forms.IntegerField(
+        label=_("Lock after (minutes in the background)"), min_value=1, max_value=60
+    )
+
+    def __init__(self, *args: Any, icons: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {"notes": _("Notes"), "leaf": _("Leaf"), "sun": _("Sun")}
+        cast(forms.ChoiceField, self.fields["app_icon"]).choices = [
+            (icon, labels.get(icon, icon)) for icon in icons
+        ]

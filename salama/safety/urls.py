@@ -14,6 +14,7 @@ urlpatterns = [
     path("pin/", views_field.field_pin, name="field_pin"),
     path("sw.js", views_field.field_sw, name="field_sw"),
     path("manifest.webmanifest", views_field.field_manifest, name="field_manifest"),
+    path("field-settings/", views_field.field_settings, name="field_settings"),
     path("proxy/", views.proxy, name="proxy"),
     path("relayed/", views.relayed, name="relayed"),
     path("board/", board.board, name="board"),

@@ -84,7 +84,7 @@ def field(request: HttpRequest) -> HttpResponse:
     shows whether it was seen (`field_call` answers its polling where JavaScript runs)."""
     if fieldlock.is_locked(request):
         # Nothing of the organisation on a locked phone's screen, not even its name.
-        hidden = {"org": None, "other_memberships": None, "show_nav": False, "alert_banner": None}
+        hidden = {**offline.neutral(org_of(request)), "show_nav": False, "alert_banner": None}
         return render(request, "safety/field_locked.html", hidden, status=423)
     person = linked_person(request)
     form = FieldCheckInForm(request.POST or None, org=org_of(request))
@@ -118,7 +118,14 @@ def field(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "safety/field.html",
-        {"person": person, "form": form, "statuses": Status, "call": call, "owner": owner},
+        {
+            **offline.neutral(org_of(request)),  # an open page on a searched phone, too
+            "person": person,
+            "form": form,
+            "statuses": Status,
+            "call": call,
+            "owner": owner,
+        },
     )
     add_never_cache_headers(response)  # the live page is never kept; the offline shell is
     return response

@@ -36,10 +36,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from salama.accounts.access import public, roles
+from salama.accounts.access import ORG_ADMIN_ONLY, public, roles
 from salama.lib.checkinkey import canonical
 from salama.people.models import Area, Basis, Status
 from salama.safety import fieldlock, offline, services
+from salama.safety.forms import FieldSettingsForm
 from salama.safety.models import Channel
 from salama.safety.views import FIELD_ROLES, linked_person, local_time, member_of, org_of
 
@@ -192,9 +193,16 @@ def field_sw(request: HttpRequest) -> HttpResponse:
 
 @public
 def field_manifest(request: HttpRequest) -> JsonResponse:
-    """The web app manifest: the organisation's neutral name and icon, nothing else."""
+    """The web app manifest: the organisation's neutral name and icon (SVG, and PNG at 192 and
+    512 pixels for the browsers that install only those), nothing else."""
     org = getattr(request, "org", None)
     name = offline.app_name(org)
+    icon = offline.app_icon(org)
+    pngs = [
+        {"src": static(f"safety/icons/{icon}-{size}.png"), "sizes": f"{size}x{size}",
+         "type": "image/png", "purpose": "any"}
+        for size in offline.PNG_SIZES
+    ]  # fmt: skip
     data = {
         "name": name,
         "short_name": name[:12],
@@ -206,11 +214,8 @@ def field_manifest(request: HttpRequest) -> JsonResponse:
         "lang": get_language(),
         "dir": "rtl" if get_language_bidi() else "ltr",
         "icons": [
-            {
-                "src": static(f"safety/icons/{offline.app_icon(org)}.svg"),
-                "sizes": "any",
-                "type": "image/svg+xml",
-            }
+            {"src": static(f"safety/icons/{icon}.svg"), "sizes": "any", "type": "image/svg+xml"},
+            *pngs,
         ],
     }
     response = JsonResponse(data, content_type="application/manifest+json")
@@ -267,6 +272,33 @@ def field_pin(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("PIN set for this phone."))
             return redirect("safety:field")
+    context = {"error": error, "has_pin": fieldlock.has_pin(request)}
+    return render(request, "safety/field_pin.html", {**offline.neutral(org_of(request)), **context})
+
+
+# --- The organisation's settings for the field page (org admins) ------------------------------
+
+
+@roles(*ORG_ADMIN_ONLY)
+def field_settings(request: HttpRequest) -> HttpResponse:
+    """The `field_*` settings (salama.safety.offline): the same service as
+    ``PUT /api/field/settings``."""
+    org = org_of(request)
+    form = FieldSettingsForm(
+        request.POST or None, initial=offline.settings_of(org), icons=offline.ICONS
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            offline.save_settings(org=org, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("The field page settings were saved."))
+            return redirect("safety:field_settings")
     return render(
-        request, "safety/field_pin.html", {"error": error, "has_pin": fieldlock.has_pin(request)}
+        request,
+        "safety/field_settings.html",
+        {"form": form, "shown_name": offline.app_name(org), "icon": offline.app_icon(org)},
     )

@@ -354,3 +354,31 @@ def test_lock_drops_the_key_and_the_pin_brings_it_back(page: Any, team: Team1) -
     ready(page)
     assert AuditEvent.objects.filter(action="field.unlock_failed").count() == 1
     forget(page, "status of 403", "status of 423")
+
+
+def test_online_and_offline_the_page_names_no_organisation(page: Any, team: Team1) -> None:
+    """What a searched phone shows: the live page and the cached shell carry the neutral label
+    as their title and name no organisation; the installed app's icons are PNG too."""
+    team.org.settings = {**team.org.settings, "field_app_name": "Garden diary"}
+    team.org.save(update_fields=["settings"])
+    log_in(page, "staff")
+    page.goto("/safety/")
+    ready(page)
+    manifest = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+    )
+    assert manifest["name"] == "Garden diary"
+    pngs = sorted(i["sizes"] for i in manifest["icons"] if i["type"] == "image/png")
+    assert pngs == ["192x192", "512x512"]
+
+    def shows_nothing_of_the_organisation() -> None:
+        expect(page).to_have_title("Garden diary")
+        seen = page.content().casefold()
+        assert team.org.name.casefold() not in seen and team.org.slug not in seen
+
+    shows_nothing_of_the_organisation()
+    page.context.set_offline(True)
+    page.reload()  # the shell, from the service worker's cache
+    page.wait_for_selector("#shell #btn-safe")
+    shows_nothing_of_the_organisation()
+    page.context.set_offline(False)

@@ -59,8 +59,9 @@ def _plan(assembly: Area, destination: Area) -> Plan:
     )
 
 
-@pytest.fixture
-def scene(world: Any, roster: Any) -> dict[str, Any]:
+def build_layers_scene(world: Any, roster: Any) -> dict[str, Any]:
+    """Two verified incidents (one published, one a rumour) and a draft; a movement in progress
+    with three people aboard and a cancelled one; another organisation's incident and movement."""
     sukkari, shaar = roster.areas["sukkari"], roster.areas["shaar"]
     sukkari.polygon = SQUARE
     sukkari.save(update_fields=["polygon"])
@@ -96,6 +97,11 @@ def scene(world: Any, roster: Any) -> dict[str, Any]:
     verified(other, ["eyewitness_told", "photo"], area=far)
     evac.create_movement(org=world.other_org, plan=_plan(far, far), by=outsider)
     return {"roster": roster}
+
+
+@pytest.fixture
+def scene(world: Any, roster: Any) -> dict[str, Any]:
+    return build_layers_scene(world, roster)
 
 
 def _page(client: Any) -> tuple[dict[str, Any], str]:

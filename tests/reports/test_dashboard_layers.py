@@ -211,5 +211,25 @@ def test_layers_are_labelled_in_arabic(
         assert layers["statuses"]["notified"] != "Notified"
         body = response.content.decode()
         assert 'dir="rtl"' in body
-        assert "عمليات نقل، و" in body and '<bdi dir="ltr">1</bdi>' in body
+        assert "الأشخاص على متنها: " in body and '<bdi dir="ltr">1</bdi>' in body
         assert "Movements in progress" not in body and "Incidents on health care" not in body
+
+
+def test_a_movement_to_a_facility_is_drawn_to_the_facility_area(
+    world: Any, roster: Any, clients: dict[str, Any]
+) -> None:
+    """No destination area: the destination facility's area (never the facility itself);
+    no assembly area: one end only. Field leads still see the count alone."""
+    sukkari = roster.areas["sukkari"]
+    hospital = make_facility(world.org, sukkari)
+    coordinator = _member(world, "coordinator")
+    plan = _plan(sukkari, sukkari)
+    plan.assembly_area, plan.destination_area, plan.destination_facility = None, None, hospital
+    evac.create_movement(org=world.org, plan=plan, by=coordinator)
+    data, body = _page(clients["coordinator"])
+    [line] = data["movements"]["lines"]
+    assert line["from"] is None and line["to"]["name"] == "Al-Sukkari"
+    assert (line["status"], line["movements"], line["people"]) == ("planning", 1, 0)
+    assert NAME not in json.dumps(data["movements"], ensure_ascii=False)
+    data, _ = _page(clients["lead"])
+    assert data["movements"] == {"lines": [], "totals": {"movements": 1, "people": 0}}

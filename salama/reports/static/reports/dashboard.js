@@ -51,9 +51,10 @@
         radius: 5 + Math.min(16, Math.sqrt(p.verified + p.reported) * 3), color: "#6a1b9a",
         weight: 2, fillColor: "#6a1b9a", fillOpacity: 0.6, className: "dash-incident"
       });
-      var parts = [named(p), p.verified + " " + labels.verified];
-      if (p.reported) { parts.push(p.reported + " " + labels.reported); }
-      parts.push(p.killed + " " + labels.killed, p.injured + " " + labels.injured);
+      // "label: n" reads in both languages whatever the number (no plural forms to choose).
+      var parts = [named(p), labels.verified + ": " + p.verified];
+      if (p.reported) { parts.push(labels.reported + ": " + p.reported); }
+      parts.push(labels.killed + ": " + p.killed, labels.injured + ": " + p.injured);
       var span = document.createElement("span");
       span.textContent = parts.join(" · ");
       marker.bindTooltip(span);
@@ -62,8 +63,8 @@
     var movements = L.featureGroup();
     data.movements.lines.forEach(function (m) {
       var words = named(m.from) + (arabic ? " ← " : " → ") + named(m.to) + " · " +
-        (labels.statuses[m.status] || m.status) + " · " + m.movements + " " + labels.movement_count +
-        " · " + m.people + " " + labels.people;
+        (labels.statuses[m.status] || m.status) + " · " + labels.movement_count + ": " + m.movements +
+        " · " + labels.people + ": " + m.people;
       var ends = [m.from, m.to].filter(function (e) { return e; }).map(function (e) { return [e.lat, e.lon]; });
       var style = { color: "#00695c", weight: 3, dashArray: m.status === "under_way" ? null : "6 6", className: "dash-movement" };
       var shape = ends.length === 2 && (ends[0][0] !== ends[1][0] || ends[0][1] !== ends[1][1]) ? L.polyline(ends, style) : L.circleMarker(ends[0], Object.assign({ radius: 6 }, style));

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from salama.accounts.models import Organisation
 from salama.evacuation.models import (
@@ -167,4 +167,57 @@ def counts(org: Organisation | int) -> dict[str, dict[str, int]]:
         "bands": {b: bands.get(b, 0) for b in ("urgent", "priority", "routine")},
         "journey": {s: states.get(s, 0) for s in JourneyState.values},
         "outcomes": {o: outcomes.get(o, 0) for o in Outcome.values},
+    }
+
+
+def _aboard(movement_ids: list[int]) -> dict[int, int]:
+    """People aboard each movement: every active seat's evacuee and the dependants with them."""
+    rows = (
+        Seat.objects.filter(movement_id__in=movement_ids, is_active=True)
+        .values("movement_id")
+        .annotate(people=Count("pk") + Sum("travelling"))
+        .values_list("movement_id", "people")
+    )
+    return {movement_id: int(people or 0) for movement_id, people in rows}
+
+
+def active_flows(org: Organisation | int) -> list[dict[str, Any]]:
+    """Movements in progress (not completed or cancelled) grouped by origin area (the assembly
+    area), destination area (the destination facility's area when no area is set) and status:
+    how many movements and how many people aboard. Ids and counts only: no person, codename,
+    assembly point or route is read (the dashboard map, docs/reports.md)."""
+    rows = list(
+        Movement.objects.for_org(org)
+        .filter(status__in=ACTIVE_MOVEMENT)
+        .values("pk", "status", "assembly_area_id", "destination_area_id",
+                "destination_facility__area_id")
+    )  # fmt: skip
+    aboard = _aboard([r["pk"] for r in rows])
+    flows: dict[tuple[Any, Any, str], dict[str, Any]] = {}
+    for r in rows:
+        to = r["destination_area_id"] or r["destination_facility__area_id"]
+        key = (r["assembly_area_id"], to, r["status"])
+        flow = flows.setdefault(
+            key, {"origin": key[0], "destination": to, "status": key[2], "movements": 0,
+                  "people": 0}
+        )  # fmt: skip
+        flow["movements"] += 1
+        flow["people"] += aboard.get(r["pk"], 0)
+    return sorted(flows.values(), key=lambda f: (str(f["origin"]), str(f["destination"])))
+
+
+def active_totals(org: Organisation | int) -> dict[str, Any]:
+    """Movements in progress by status and the people aboard them, for the whole organisation:
+    counts only, no place (what partners and observers see)."""
+    ids_by_status = list(
+        Movement.objects.for_org(org).filter(status__in=ACTIVE_MOVEMENT).values_list("pk", "status")
+    )
+    aboard = _aboard([pk for pk, _status in ids_by_status])
+    by_status: dict[str, int] = {}
+    for _pk, status in ids_by_status:
+        by_status[status] = by_status.get(status, 0) + 1
+    return {
+        "movements": len(ids_by_status),
+        "people": sum(aboard.values()),
+        "by_status": by_status,
     }

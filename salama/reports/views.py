@@ -230,23 +230,44 @@ def cap_feed(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
 
 
-@roles(*COORDINATING)
+@roles(*READERS)
 @local_time
 def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """Coordinators see the internal map; field leads, observers and liaisons the partner one
+    (counts only, places no finer than the organisation allows: reports/dashboard.py)."""
     from django.conf import settings
 
     from salama.reports import dashboard
     from salama.reports.labels import labels
 
-    found = dashboard.dashboard(_org(request))
+    internal = _member(request).role in COORDINATING
+    found = dashboard.dashboard(_org(request), internal=internal)
+    keys = ("areas", "facilities", "days", "incidents", "movements")
+    L = labels()
     context = {
+        "internal": internal,
         "summary": found["summary"],
         "heard_line": f"{found['summary'].heard_since} / {found['summary'].total}",
         "facility_counts": found["facility_counts"],
-        "data": {k: found[k] for k in ("areas", "facilities", "days")},
-        "layers": {"areas": _("Areas"), "facilities": _("Facilities")},
+        "incident_totals": found["incidents"]["totals"],
+        "movement_totals": found["movements"]["totals"],
+        "data": {k: found[k] for k in keys},
+        "layers": {
+            "areas": _("Areas"),
+            "facilities": _("Facilities"),
+            "incidents": _("Incidents on health care"),
+            "movements": _("Movements in progress"),
+            "verified": _("verified"),
+            "reported": _("reported, not yet verified"),
+            "killed": _("killed"),
+            "injured": _("injured"),
+            "movement_count": _("movements"),
+            "people": _("people aboard"),
+            "unknown_area": _("area not set"),
+            "statuses": L["movements"],
+        },
         "last_day": len(found["days"]) - 1,
-        "L": labels(),
+        "L": L,
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

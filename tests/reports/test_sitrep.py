@@ -206,4 +206,7 @@ def test_dashboard_headline_map_layers_and_days(
     page = clients["coordinator"].get("/reports/dashboard/")
     assert page.status_code == 200
     assert b'id="dash-map"' in page.content and b'id="dash-day"' in page.content
-    assert clients["observer"].get("/reports/dashboard/").status_code == 403
+    assert clients["staff"].get("/reports/dashboard/").status_code == 403
+    observer = clients["observer"].get("/reports/dashboard/")  # counts only, no facility
+    assert observer.status_code == 200 and b'id="dash-day"' not in observer.content
+    assert observer.context["data"]["facilities"] == []

@@ -117,6 +117,8 @@ TEMPLATES = [
             ],
             # The main navigation's sections (salama/navigation.py, templates/nav.html).
             "libraries": {"salama_nav": "salama.navigation"},
+            # Names in the reader's language, everywhere (salama/lib/names.py, U1 item 5).
+            "builtins": ["salama.lib.names"],
         },
     }
 ]

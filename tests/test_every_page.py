@@ -10,6 +10,7 @@ The URL conf is walked as the role-matrix test walks it (tests/test_role_matrix.
 parameters filled from tests/access_samples.py on top of the demo's data (salama/demo)."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -76,8 +77,11 @@ class Page(HTMLParser):
     SKIP = {"script", "style", "code", "pre", "textarea"}
     SHOWN = ("title", "aria-label", "placeholder", "data-label", "alt")
 
-    def __init__(self) -> None:
+    def __init__(self, ltr_too: bool = False) -> None:
+        """`ltr_too`: keep the text marked left to right (codenames, numbers) - where an English
+        name given also in Arabic must not hide either."""
         super().__init__(convert_charrefs=True)
+        self.ltr_too = ltr_too
         self.texts: list[str] = []
         self.forms: list[dict[str, Any]] = []
         self._stack: list[tuple[str, bool]] = []
@@ -90,8 +94,15 @@ class Page(HTMLParser):
         skip = (
             tag in self.SKIP
             or found.get("lang") not in (None, "ar")
-            or found.get("dir") in ("ltr", "auto")  # codenames, numbers, what people wrote
-            or "ltr" in (found.get("class") or "").split()
+            or (self.ltr_too and found.get("translate") == "no")  # a frozen record (a notice)
+            or found.get("dir") == "auto"  # what people wrote
+            or (
+                not self.ltr_too
+                and (
+                    found.get("dir") == "ltr"  # codenames, numbers
+                    or "ltr" in (found.get("class") or "").split()
+                )
+            )
         )
         if tag not in ("input", "br", "img", "meta", "link", "hr", "wbr", "source"):
             self._stack.append((tag, skip))
@@ -176,6 +187,47 @@ def findings(
             if w in enums
         ]
     return sorted(set(problems))
+
+
+def org_names(world: DemoWorld) -> dict[str, str]:
+    """English name -> Arabic name of everything the organisation names in both languages
+    (teams, areas, facilities, the parties of evacuation and negotiations): every model of ours
+    with a `name_ar` beside its English `name_en` or `name`."""
+    found: dict[str, str] = {}
+    for model in apps.get_models():
+        fields = {f.name for f in model._meta.get_fields()}
+        if not model.__module__.startswith("salama.") or "name_ar" not in fields:
+            continue
+        english = "name_en" if "name_en" in fields else "name"
+        rows = model.objects.filter(org__in=[world.org, world.other_org]).exclude(name_ar="")
+        for en, ar in rows.values_list(english, "name_ar"):
+            if re.search(r"[A-Za-z]{2}", en) and en != ar:
+                found[en] = ar
+    return found
+
+
+def people_wrote(world: DemoWorld) -> set[str]:
+    """Free text a coordinator typed (an event's label), shown where an option or a heading
+    cannot mark it dir="auto": never a finding of `english_names`."""
+    from salama.safety.models import Event
+
+    return set(Event.objects.for_org(world.org).values_list("label", flat=True)) - {""}
+
+
+def english_names(html: str, names: dict[str, str], written: Iterable[str] = ()) -> list[str]:
+    """The English names of `names` on an Arabic page, even inside text marked left to right
+    (only lang="en", code, form fields, what people wrote (dir="auto") and a frozen notice
+    (translate="no") may hold them)."""
+    page = Page(ltr_too=True)
+    page.feed(html)
+    problems = []
+    for text in page.texts:
+        for words in written:
+            text = text.replace(words, " ")
+        for en, ar in names.items():
+            if re.search(rf"(?<![A-Za-z]){re.escape(en)}(?![A-Za-z])", text):
+                problems.append(f"English name {en!r} (given in Arabic: {ar!r})")
+    return problems
 
 
 def demo_world() -> DemoWorld:
@@ -267,13 +319,17 @@ def test_every_page_in_arabic_has_no_english_and_no_raw_values(settings: Any) ->
     enums = enum_values()
     world = demo_world()
     names = proper_nouns(world)
+    given = org_names(world)
+    written = people_wrote(world)
+    assert len(given) >= 10, given  # the demo names its areas, facilities and teams in Arabic
     problems: dict[str, set[str]] = {}
     for name, url, client in visits(world):
         response = client.get(url)
         assert response.status_code < 500, f"{name} {url}: {response.status_code}"
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
-        found = findings(response.content.decode(), short, long, enums, names)
+        html = response.content.decode()
+        found = findings(html, short, long, enums, names) + english_names(html, given, written)
         if found:
             problems.setdefault(f"{name} ({url})", set()).update(found)
     report = "\n".join(f"{page}: {sorted(found)}" for page, found in sorted(problems.items()))
@@ -323,4 +379,20 @@ def test_english_strings_are_found(tmp_path: Path) -> None:
         "English 'Nobody on the roster matches'",
         "raw value 'voice_note'",
         "raw value 'voice_note' in 'voice_note'",
+    ]
+
+
+def test_english_names_are_found() -> None:
+    """An English name given also in Arabic is caught even inside left-to-right text; not in
+    lang="en", what people wrote (dir="auto"), a frozen notice (translate="no") or typed free
+    text."""
+    names = {"Al-Shaar": "الشعار", "Field Hospital M1": "المشفى الميداني م١"}
+    html = (
+        '<td class="ltr">Al-Shaar</td><p>المشفى: <bdi dir="ltr">Field Hospital M1</bdi></p>'
+        '<td lang="en">Al-Shaar</td><td dir="auto">Al-Shaar</td><td translate="no">Al-Shaar</td>'
+        "<p>Strike near Al-Shaar · الشعار</p><p>Al-Shaarawi</p>"
+    )
+    assert english_names(html, names, {"Strike near Al-Shaar"}) == [
+        "English name 'Al-Shaar' (given in Arabic: 'الشعار')",
+        "English name 'Field Hospital M1' (given in Arabic: 'المشفى الميداني م١')",
     ]

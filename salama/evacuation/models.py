@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from salama.accounts.models import Membership, OrgScoped
 from salama.lib import clock
 from salama.lib.fields import EncryptedTextField
+from salama.lib.names import local_name
 from salama.people.models import Area, Facility, Person
 
 
@@ -235,7 +236,7 @@ class Party(OrgScoped):
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="evac_party_name")]
 
     def __str__(self) -> str:
-        return self.name
+        return local_name(self)
 
 
 class ClearanceState(models.TextChoices):

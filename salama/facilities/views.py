@@ -23,6 +23,7 @@ from salama.facilities.forms import CardForm, KeywordsForm, UpdateForm
 from salama.facilities.models import Channel
 from salama.facilities.textparse import DEFAULT_WORDS
 from salama.facilities.vocabulary import Cause, FacilityType, Functionality, Service, Stock
+from salama.lib.names import local_value
 from salama.people.models import Area, Facility
 from salama.safety.views import local_time
 
@@ -100,13 +101,12 @@ def _table(rows: Any, arabic: bool) -> list[dict[str, Any]]:
         if row["beds_total"] is not None:
             occupied = "?" if row["beds_occupied"] is None else row["beds_occupied"]
             beds = f"{occupied}/{row['beds_total']}"
-        name, area = row["facility__name"], row["facility__area__name_en"]
         out.append(
             {
                 "id": row["facility_id"], "url": base.format(row["facility_id"]),
                 "code": row["code"], "type": types.get(row["facility_type"], ""),
-                "name": (row["facility__name_ar"] or name) if arabic else name,
-                "area": (row["facility__area__name_ar"] or area) if arabic else area,
+                "name": local_value(row, "facility__", "ar" if arabic else "en"),
+                "area": local_value(row, "facility__area__", "ar" if arabic else "en"),
                 "functionality": row["functionality"],
                 "func_label": funcs.get(row["functionality"]), "beds": beds,
                 "min_days": row["min_days"], "is_low": bool(row["low_stocks"]),

@@ -25,6 +25,7 @@ from salama.incidents.models import Channel, Incident, Report, Source
 from salama.incidents.validation import IncidentError, check_file
 from salama.incidents.versions import sealed_of
 from salama.incidents.vocabulary import choices, label
+from salama.lib.names import local_name, local_value
 from salama.people.models import Area, Facility
 from salama.safety.views import local_time
 
@@ -49,9 +50,7 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
 
 def _rows(rows: list[dict[str, Any]], arabic: bool) -> list[dict[str, Any]]:
     for row in rows:
-        row["area"] = (
-            (row["area__name_ar"] or row["area__name_en"]) if arabic else row["area__name_en"]
-        )
+        row["area"] = local_value(row, "area__", "ar" if arabic else "en")
         row["types"] = ", ".join(label("attack_type", t) for t in row["attack_types"])
         row["state_label"] = label("state", row["state"])
         shown = row["certainty"] or row["certainty_suggested"]
@@ -350,7 +349,7 @@ def facility_history(request: HttpRequest, facility_id: int) -> HttpResponse:
         selectors.facility_history(_org(request), facility.pk), request.LANGUAGE_CODE == "ar"
     )
     arabic = request.LANGUAGE_CODE == "ar"
-    name = (facility.name_ar or facility.name) if arabic else facility.name
+    name = local_name(facility, "ar" if arabic else "en")
     return render(request, "incidents/facility.html", {"name": name, "rows": rows})
 
 

@@ -25,6 +25,7 @@ from salama.evacuation.models import Movement, Request
 from salama.evacuation.models import Party as ClearingParty
 from salama.lib import clock
 from salama.lib.fields import EncryptedTextField
+from salama.lib.names import local_name
 from salama.people.models import Person
 
 
@@ -73,7 +74,7 @@ class Party(OrgScoped):
         constraints = [models.UniqueConstraint(fields=["org", "name"], name="nego_party_name")]
 
     def __str__(self) -> str:
-        return self.name
+        return local_name(self)
 
 
 class Package(OrgScoped):

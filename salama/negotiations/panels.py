@@ -9,11 +9,11 @@ from datetime import date
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salama.accounts.models import Membership
 from salama.alerts.hooks import DutyItem
+from salama.lib.names import local_name
 from salama.negotiations import selectors
 from salama.negotiations.base import NEGOTIATORS
 from salama.people.hooks import Panel
@@ -42,7 +42,6 @@ def duty_items(*, org_id: int, membership: Membership, today: date) -> list[Duty
     card shows (the party and the date), never the step's words or who took part."""
     if membership.org_id != org_id or membership.role not in NEGOTIATORS:
         return []
-    arabic = (translation.get_language() or "").startswith("ar")
     url = reverse("negotiations:interactions")
     items = []
     for row in selectors.due_next_steps(org_id, today=today)[:20]:
@@ -54,7 +53,7 @@ def duty_items(*, org_id: int, membership: Membership, today: date) -> list[Duty
                 text=_("Negotiations: next step"),
                 due=row.next_due,
                 overdue=row.next_due < today,
-                subject=(row.party.name_ar if arabic and row.party.name_ar else row.party.name),
+                subject=local_name(row.party),
                 url=url,
             )
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from salama.accounts.models import Organisation
 from salama.evacuation.models import Movement
 from salama.lib import clock
+from salama.lib.names import local_name
 from salama.negotiations.models import (
     Approval,
     Consent,
@@ -97,7 +98,7 @@ def timeline(movement: Movement) -> list[dict[str, Any]]:
         "package__party"
     )
     for v in versions:
-        who = v.package.party.name
+        who = local_name(v.package.party)
         events.append((v.created_at, "package", _("Notice version prepared"), f"{v.code} · {who}"))
         if v.voided_at:
             events.append((v.voided_at, "package", _("Version replaced"), v.code))
@@ -115,7 +116,7 @@ def timeline(movement: Movement) -> list[dict[str, Any]]:
     rows = Interaction.objects.filter(movements=movement).select_related("party")
     rows = rows | Interaction.objects.filter(versions__in=versions).select_related("party")
     for i in rows.distinct():
-        events.append((i.at, "interaction", i.get_channel_display(), i.party.name))
+        events.append((i.at, "interaction", i.get_channel_display(), local_name(i.party)))
     events.sort(key=lambda e: e[0])
     return [
         {"at": at, "kind": kind, "label": label, "what": what} for at, kind, label, what in events

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from salama.accounts.models import Membership, OrgScoped
 from salama.lib import clock
 from salama.lib.fields import EncryptedTextField, KeyedHashField
+from salama.lib.names import local_name
 
 
 class RiskLevel(models.TextChoices):
@@ -39,7 +40,7 @@ class Area(OrgScoped):
         ordering = ["name_en"]
 
     def __str__(self) -> str:
-        return self.name_en
+        return local_name(self)
 
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
@@ -83,7 +84,7 @@ class Facility(OrgScoped):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return local_name(self)
 
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
@@ -100,9 +101,7 @@ class Team(OrgScoped):
 
     def __str__(self) -> str:
         """In the reader's language: the Arabic name on Arabic pages where one is given."""
-        from django.utils.translation import get_language
-
-        return self.name_ar if self.name_ar and get_language() == "ar" else self.name
+        return local_name(self)
 
 
 class PersonRole(models.TextChoices):

@@ -41,6 +41,12 @@ class TargetIn(Schema):
 
 class ComposeIn(Schema):
     question: str = Field(..., min_length=1, max_length=300)
+    question_ar: str = Field(
+        "", max_length=300, description="the question in Arabic, for those who read Arabic"
+    )
+    question_en: str = Field(
+        "", max_length=300, description="the question in English, for those who read English"
+    )
     target: TargetIn
     is_safety: bool = True
     extra_options: list[OptionIn] = Field([], max_length=6)
@@ -64,12 +70,20 @@ def _target(payload: ComposeIn) -> services.Target:
 def _common(payload: ComposeIn) -> dict[str, Any]:
     return {
         "question": payload.question,
+        "question_ar": payload.question_ar,
+        "question_en": payload.question_en,
         "target": _target(payload),
         "is_safety": payload.is_safety,
         "extra_options": [(o.label, o.effect) for o in payload.extra_options],
         "resend_after_minutes": payload.resend_after_minutes,
         "resend_max": payload.resend_max,
     }
+
+
+def _wire_problems(org: Any, payload: ComposeIn) -> list[str]:
+    """The wire's problems in the question and in each language's own question."""
+    texts = (payload.question, payload.question_ar, payload.question_en)
+    return [str(p) for text in texts if text for p in wire_problems(org, text)]
 
 
 @router.post("/rollcall-previews", response=dict[str, Any])
@@ -85,7 +99,7 @@ def preview_rollcall(request: HttpRequest, payload: ComposeIn) -> dict[str, Any]
     return {
         **cost,
         "cost": float(cost.get("cost", 0)),
-        "wire_problems": wire_problems(org, payload.question),
+        "wire_problems": _wire_problems(org, payload),
     }
 
 
@@ -98,7 +112,7 @@ def preview_rollcall(request: HttpRequest, payload: ComposeIn) -> dict[str, Any]
 def launch_rollcall(request: HttpRequest, response: HttpResponse, payload: LaunchIn) -> Answer:
     """Open the roll call: recipients snapshotted and every message queued at once."""
     org = org_of(request)
-    problems = wire_problems(org, payload.question)
+    problems = _wire_problems(org, payload)
     if problems and not payload.confirm_wire:
         message = _(
             "The question has words that are a risk on the wire: %(p)s. Send confirm_wire "

@@ -20,7 +20,7 @@ from salama.messaging.outbox import queue_message
 from salama.people.models import Person
 from salama.rollcalls import hooks
 from salama.rollcalls.models import RollCall, RollCallRecipient, RollCallState, Timing
-from salama.rollcalls.planning import options_text, render_variants
+from salama.rollcalls.planning import asked_question, options_text
 
 # --- Closing, re-sending, the digest ----------------------------------------------------------
 
@@ -56,7 +56,6 @@ def silent(roll_call: RollCall) -> Any:
 def resend_silent(roll_call: RollCall) -> int:
     """A new message to every silent recipient's contact point (once per shared phone)."""
     org = roll_call.org
-    variants = render_variants(org, roll_call.question, roll_call.options)
     rows = list(silent(roll_call).select_related("contact_point", "person"))
     sent: set[int] = set()
     priority = Priority.NORMAL if roll_call.is_safety else Priority.BULK
@@ -72,7 +71,9 @@ def resend_silent(roll_call: RollCall) -> int:
             contact_point=point,
             template=key,
             context={
-                "question": roll_call.question,
+                "question": asked_question(
+                    org, roll_call.question, language, roll_call.own_questions()
+                ),
                 "options": options_text(org, roll_call.options, language),
             },
             priority=priority,
@@ -80,7 +81,6 @@ def resend_silent(roll_call: RollCall) -> int:
             language=language,
             cause_ids={"rollcall": roll_call.pk, "resend": roll_call.resends_done + 1},
         )
-    del variants
     silent(roll_call).update(resends=roll_call.resends_done + 1)
     return len(sent)
 

@@ -13,6 +13,20 @@ CONFIRM_WORD = "CONFIRM"
 
 class ComposerForm(forms.Form):
     question = forms.CharField(label=_("Question"), max_length=160)
+    # The same question in each language (U1 item 5): each recipient is asked in their own
+    # language where it is written, else the question above as it is.
+    question_ar = forms.CharField(
+        label=_("The question in Arabic"),
+        help_text=_("For those who read Arabic; empty: they get the question above."),
+        required=False,
+        max_length=160,
+    )
+    question_en = forms.CharField(
+        label=_("The question in English"),
+        help_text=_("For those who read English; empty: they get the question above."),
+        required=False,
+        max_length=160,
+    )
     is_safety = forms.BooleanField(
         label=_("Safety roll call (options 1 safe, 2 help, 3 injured)"),
         required=False,

@@ -44,6 +44,10 @@ class RollCall(OrgScoped):
     # Written by a coordinator: encrypted like other free text (at most 160 characters, held by
     # the composer's form).
     question = EncryptedTextField(_("question"))
+    # The same question written by the coordinator in each language (U1 item 5): a recipient
+    # is asked in their own language where it is given, else `question` as it was written.
+    question_ar = EncryptedTextField(_("question in Arabic"))
+    question_en = EncryptedTextField(_("question in English"))
     # [{"number": 1, "label": "...", "effect": "SAFE"}, ...]; 1-3 are fixed on a safety roll call.
     options = SealedLabelsField(default=list)  # the labels encrypted (coordinators' free text)
     # What was asked for, as ids: {"everyone": bool, "teams": [...], "areas": [...], ...}.
@@ -76,6 +80,10 @@ class RollCall(OrgScoped):
 
     def __str__(self) -> str:
         return f"rollcall#{self.number}"
+
+    def own_questions(self) -> dict[str, str]:
+        """The questions written for each language ("" where none was)."""
+        return {"ar": str(self.question_ar or ""), "en": str(self.question_en or "")}
 
     def option(self, number: int) -> dict[str, object] | None:
         return next((o for o in self.options if int(o["number"]) == number), None)

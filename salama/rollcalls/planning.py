@@ -5,7 +5,8 @@ roll call would cost and when its last message will go (the composer's preview).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,8 @@ from salama.people.models import ContactKind, ContactPoint, ContactState, Person
 from salama.rollcalls.base import SAFETY_EFFECTS, RollCallError, _set_based
 from salama.rollcalls.models import Effect, RollCall
 from salama.safety.selectors import OUT_OF_SWEEP
+
+ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 
 # --- Options and targets ----------------------------------------------------------------------
 
@@ -228,6 +231,8 @@ def preview(
     extra_options: Sequence[tuple[str, str]] = (),
     resend_after_minutes: int = 0,
     resend_max: int = 1,
+    question_ar: str = "",
+    question_en: str = "",
 ) -> dict[str, Any]:
     """What a roll call would cost before it is launched: the composer's preview. Recipients,
     the messages (one per contact point), segments, sends, cost, withheld, and the month's
@@ -235,7 +240,8 @@ def preview(
     from salama.messaging import budget
 
     options = build_options(is_safety=is_safety, extra=extra_options)
-    variants = render_variants(org, question.strip() or "?", options)
+    own = clean_own_questions({"ar": question_ar, "en": question_en})
+    variants = render_variants(org, question.strip() or "?", options, own)
     plan_sql, plan_params = plan(org, target)
     counting = "SELECT COUNT(*), COUNT(*) - COUNT(point_id), COUNT(DISTINCT point_id) FROM"
     with transaction.atomic(), connection.cursor() as cursor, _set_based(cursor):
@@ -263,19 +269,46 @@ def preview(
 # --- The texts ------------------------------------------------------------------------------
 
 
-def render_variants(
-    org: Organisation, question: str, options: list[dict[str, Any]]
-) -> dict[tuple[str, bool], str]:
-    """One body per language and sharedness. The organisation's standard question, as the
-    composer offers it in the coordinator's language, is asked in each recipient's language:
-    an Arabic speaker never gets "Are you safe?" followed by Arabic options."""
+def asked_question(
+    org: Organisation, question: str, language: str, own: Mapping[str, str] | None = None
+) -> str:
+    """The question a recipient speaking `language` is asked: the coordinator's own text in that
+    language where one was written; else the organisation's standard question in that language
+    when `question` is the standard one (as the composer offers it in the coordinator's
+    language); else `question` as it was written (the fallback)."""
+    written = str((own or {}).get(language) or "").strip()
+    if written:
+        return written
     standard = {lang: texts.body_for(org, "rollcall_question", lang) for lang in texts.LANGUAGES}
-    is_standard = question.strip() in {q.strip() for q in standard.values()}
+    if question.strip() in {q.strip() for q in standard.values()}:
+        return standard[language]
+    return question
+
+
+def render_variants(
+    org: Organisation,
+    question: str,
+    options: list[dict[str, Any]],
+    own: Mapping[str, str] | None = None,
+) -> dict[tuple[str, bool], str]:
+    """One body per language and sharedness, each asking `asked_question` in its language: an
+    Arabic speaker never gets "Are you safe?" followed by Arabic options."""
     out = {}
     for language in texts.LANGUAGES:
-        asked = standard[language] if is_standard else question
+        asked = asked_question(org, question, language, own)
         context = {"question": asked, "options": options_text(org, options, language)}
         for shared in (False, True):
             key = "rollcall_shared" if shared else "rollcall"
             out[(language, shared)] = texts.render(org, key, language, context)
     return out
+
+
+def clean_own_questions(own: Mapping[str, str] | None) -> dict[str, str]:
+    """The questions written per language, stripped; an Arabic one must be in Arabic letters and
+    an English one must have none (a translated error otherwise)."""
+    found = {lang: str((own or {}).get(lang) or "").strip() for lang in ("ar", "en")}
+    if found["ar"] and not ARABIC_LETTER.search(found["ar"]):
+        raise RollCallError(_("The question in Arabic has no Arabic letters."))
+    if found["en"] and ARABIC_LETTER.search(found["en"]):
+        raise RollCallError(_("The question in English is written in Arabic letters."))
+    return found

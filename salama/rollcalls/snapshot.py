@@ -29,6 +29,7 @@ from salama.rollcalls.planning import (
     Target,
     _by_channel,
     build_options,
+    clean_own_questions,
     estimate,
     plan,
     render_variants,
@@ -57,6 +58,8 @@ def open_roll_call(
     event: Event | None = None,
     wire_confirmed: bool = False,
     request: HttpRequest | None = None,
+    question_ar: str = "",
+    question_en: str = "",
 ) -> RollCall:
     """Open a roll call under `event` (an open event of the organisation) or none; snapshot
     the recipients and queue every message in one
@@ -72,7 +75,8 @@ def open_roll_call(
     if deadline_at <= now:
         raise RollCallError(_("The deadline must be in the future."))
     options = build_options(is_safety=is_safety, extra=extra_options)
-    variants = render_variants(org, question, options)
+    own = clean_own_questions({"ar": question_ar, "en": question_en})
+    variants = render_variants(org, question, options, own)
     problems = [p for body in variants.values() for p in wire_problems(org, body)]
     if problems and not wire_confirmed:
         raise RollCallError(
@@ -87,6 +91,8 @@ def open_roll_call(
         event=event,
         is_safety=is_safety,
         question=question,
+        question_ar=own["ar"],
+        question_en=own["en"],
         options=options,
         target=target.as_json(),
         deadline_at=deadline_at,

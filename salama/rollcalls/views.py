@@ -65,13 +65,20 @@ def index(request: HttpRequest) -> HttpResponse:
     cost: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        problems = wire_problems(org, data["question"])
+        problems = [
+            p
+            for text in (data["question"], data["question_ar"], data["question_en"])
+            if text
+            for p in wire_problems(org, text)
+        ]
         confirmed = data["confirm"].strip().upper() == CONFIRM_WORD
         if request.POST.get("action") == "preview":
             try:
                 cost = services.preview(
                     org=org,
                     question=data["question"],
+                    question_ar=data["question_ar"],
+                    question_en=data["question_en"],
                     target=_target(data),
                     is_safety=data["is_safety"],
                     extra_options=data["extra_options"],
@@ -87,6 +94,8 @@ def index(request: HttpRequest) -> HttpResponse:
                 roll_call = services.open_roll_call(
                     org=org,
                     question=data["question"],
+                    question_ar=data["question_ar"],
+                    question_en=data["question_en"],
                     target=_target(data),
                     deadline_at=clock.now() + timedelta(minutes=data["minutes"]),
                     is_safety=data["is_safety"],

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salama.accounts.models import Organisation
+from salama.lib.names import local_name
 from salama.people.models import Area, Certainty, DecisionKind, Status
 
 NOTE_MAX = 500
@@ -11,9 +12,7 @@ NOTE_MAX = 500
 
 def area_label(area: Area) -> str:
     """An area's name in the page's language (its Arabic name on Arabic pages when it has one)."""
-    from django.utils.translation import get_language
-
-    return area.name_ar if get_language() == "ar" and area.name_ar else area.name_en
+    return local_name(area)
 
 
 class AreaChoice(forms.ModelChoiceField):

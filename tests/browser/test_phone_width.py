@@ -51,6 +51,8 @@ PAGES = [
 ]
 # Pages of one record (their address is made from the test's data).
 RECORD_PAGES = ["person", "alert", "facility", "rollcall"]
+# Forms with rows (a person's contact points, a household's dependants): lists on the phone too.
+FORM_PAGES = ["person-form", "evacuation-request-new"]
 # The organisation administrator's pages with tables.
 ADMIN_PAGES = [
     ("members", "/accounts/members/"),
@@ -120,9 +122,11 @@ def test_coordinator_pages_fit_a_360_px_phone(
         "alert": f"/alerts/{alert.number}/",
         "facility": f"/facilities/{roster.facility.pk}/",
         "rollcall": f"/rollcalls/{roll_call.number}/",
+        "person-form": f"/people/{roster.persons['K12'].pk}/edit/",
+        "evacuation-request-new": "/evacuation/new/",
     }
     too_wide: dict[str, object] = {}
-    for name, url in PAGES + [(name, records[name]) for name in RECORD_PAGES]:
+    for name, url in PAGES + [(name, records[name]) for name in RECORD_PAGES + FORM_PAGES]:
         response = page.goto(url)
         page.wait_for_load_state()
         assert response is not None and response.status == 200, (name, url)
@@ -132,6 +136,18 @@ def test_coordinator_pages_fit_a_360_px_phone(
         if scrolling := _tables_not_lists(page):
             too_wide[f"{name} (tables)"] = scrolling
     assert not too_wide, f"pages wider than {WIDTH} px: {too_wide}"
+
+    # The forms' rows are lists: each field on the phone, led by its column's name.
+    for url, table in ((records["person-form"], "#contact-points"),
+                       (records["evacuation-request-new"], "#dependants")):  # fmt: skip
+        page.goto(url)
+        cells = page.locator(f"{table} tbody td[data-label]")
+        assert cells.count() >= 4, (url, table)
+        assert cells.first.evaluate("td => getComputedStyle(td).display") == "block"
+        for field in page.locator(f"{table} tbody :is(input, select)").all():
+            box = field.bounding_box()
+            if box is not None and box["width"] > 0:  # hidden inputs have no box
+                assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, (url, box)
 
     # The roll call's figures are read as sentences on the phone, numbers isolated in Arabic.
     page.goto(records["rollcall"])

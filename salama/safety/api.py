@@ -29,11 +29,14 @@ from salama.accounts.access import COORDINATING
 from salama.accounts.models import Membership, Organisation, Role, User
 from salama.lib import clock, keyring
 from salama.lib.apiaccess import api_roles, located, pages
+from salama.lib.clock import now
+from salama.lib.fields import seal
 from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
 from salama.safety import selectors, services
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
+from salama.safety.prepared import Insert
 from salama.safety.tokens import gated
 
 router = Router(tags=["safety"])
@@ -142,6 +145,12 @@ def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
         raise HttpError(422, " ".join(exc.messages)) from exc
 
 
+# IdempotencyKey.objects.create(...) with its answer encrypted, the INSERT written once.
+_key_insert = Insert(
+    IdempotencyKey, "org_id", "user_id", "key", "body_hash", "status_code", "response", "created_at"
+)
+
+
 def _json(status: int, text: str, replayed: bool = False) -> HttpResponse:
     response = HttpResponse(text, status=status, content_type="application/json")
     if replayed:
@@ -236,13 +245,8 @@ def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpRe
             # the same way and replays this answer once it is committed.
             checkin = _record(request, payload, key)
             text = json.dumps(_checkin_out(checkin), default=str)
-            IdempotencyKey.objects.for_org(org).create(
-                org=org,
-                user=cast(User, request.user),
-                key=key,
-                body_hash=hashed,
-                status_code=201,
-                response=text,
+            _key_insert(
+                org.pk, cast(User, request.user).pk, key, hashed, 201, seal(org.pk, text), now()
             )
     except IntegrityError as error:
         try:

@@ -106,9 +106,12 @@ def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
     raise HttpError(403, _("You may check in only for yourself or your own team."))
 
 
-def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
+def _record(
+    request: HttpRequest, payload: CheckInIn, key: str = "", own_locked: Person | None = None
+) -> CheckIn:
     """Call inside a transaction: a check-in for oneself locks the caller's own person in the
-    statement that finds it."""
+    statement that finds it. `own_locked`: the caller's own person, locked already in this
+    transaction (the batch locks it once for all its items)."""
     org = _org(request)
     locked = not payload.codename
     if payload.codename:
@@ -119,7 +122,7 @@ def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
         if person is None:
             raise HttpError(404, _("Unknown codename."))
     else:
-        own = services.lock_own_person(org, _member(request))
+        own = own_locked or services.lock_own_person(org, _member(request))
         if own is None:
             raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own

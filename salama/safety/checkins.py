@@ -4,6 +4,7 @@ current state (effective time, held SAFEs, decisions in force, deadlines, compro
 in one transaction; locking the person (once compiled for the API's own check-in, see
 salama.safety.prepared); and the worker job that forgets old Idempotency-Key answers."""
 
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -36,6 +37,9 @@ _CHECKIN_FIELDS = (
     "recorded_by_id", "contact_point_id", "area_id",
 )  # fmt: skip
 _checkin_insert = Insert(CheckIn, *_CHECKIN_FIELDS)
+# A list here collects the ids of the check-ins stored meanwhile (the batch asks whether an
+# item refused late had written anything before it was refused).
+inserted: ContextVar[list[int] | None] = ContextVar("safety_checkins_inserted", default=None)
 
 
 def _insert_checkin(
@@ -61,6 +65,9 @@ def _insert_checkin(
     note, source = values["note"], values["source"]
     values["note"], values["source"] = seal(org_id, note), seal(org_id, source)
     pk = _checkin_insert(*(values[name] for name in _CHECKIN_FIELDS))
+    written = inserted.get()
+    if written is not None:
+        written.append(pk)
     values["id"], values["note"], values["source"] = pk, note, source
     checkin = _checkin_insert.instance(values)
     cache = checkin._state.fields_cache

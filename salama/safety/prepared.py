@@ -26,6 +26,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_init, pre_init
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -105,12 +106,44 @@ class _Compiled:
                 for converter in converters:
                     value = converter(value, expression, connection)
                 row[position] = value
-        obj = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+        obj = _from_db(self.model, alias, self.init_list, row[self.start : self.end])
         for populator in self.related:
-            populator.populate(row, obj)
+            _populate(populator, row, obj)
         for name, position in self.annotations.items():
             setattr(obj, name, row[position])
         return obj
+
+
+def _from_db(model: type[Model], alias: str, names: list[str], values: Any) -> Model:
+    """Model.from_db without Model.__init__ (most of the cost of loading a row): the loaded
+    fields set, the others left deferred, exactly as from_db leaves them. A model with
+    pre_init or post_init receivers goes through from_db."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(alias, names, values)
+    obj = model.__new__(model)
+    state = ModelState()
+    state.adding = False
+    state.db = alias
+    obj._state = state
+    obj.__dict__.update(zip(names, values, strict=True))
+    return obj
+
+
+def _populate(populator: Any, row: Any, from_obj: Model) -> None:
+    """RelatedPopulator.populate (Django's select_related loader) with _from_db."""
+    if populator.reorder_for_init:
+        data = populator.reorder_for_init(row)
+    else:
+        data = row[populator.cols_start : populator.cols_end]
+    if data[populator.pk_idx] is None:
+        obj = None
+    else:
+        obj = _from_db(populator.model_cls, populator.db, populator.init_list, data)
+        for nested in populator.related_populators:
+            _populate(nested, row, obj)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
 
 
 class Prepared(Generic[M]):

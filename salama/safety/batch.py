@@ -207,7 +207,11 @@ class _Pass:
                 return _answered(key, status, text, replayed=True)
             detail = _("This Idempotency-Key was used with a different request body.")
             return _refused(key, 409, detail)
-        if self.own is None and not payload.codename:
+        if payload.codename:
+            # Recorded through its own lock (it may be the caller's own person): the next item
+            # for oneself locks and reads the person again, never from a stale copy.
+            self.own = None
+        elif self.own is None:
             self.own = services.lock_own_person(self.org, self.request.membership)  # type: ignore[attr-defined]
         written: list[int] = []
         token = inserted.set(written)

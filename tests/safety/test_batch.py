@@ -188,3 +188,27 @@ def test_a_refused_own_item_between_two_leaves_the_others(world: Any, roster: An
     assert [r["status"] for r in results] == [201, 422, 201]
     assert not IdempotencyKey.objects.filter(key="r2").exists()
     assert CheckIn.objects.filter(person__codename="K12").count() == 2
+
+
+def test_own_items_around_a_codename_item_for_oneself_see_its_state(
+    world: Any, roster: Any
+) -> None:
+    """The fast pass locks the caller's person once; an item naming that same person by codename
+    moves the state through its own lock, and the next item for oneself reads it again: a
+    check-in older than that item does not replace it."""
+    from datetime import timedelta
+
+    from salama.lib import clock
+
+    own = create_token(user=world.users["staff"], org=world.org, name="phone")  # K12's phone
+    at = clock.now()
+    items = [
+        {"key": "s1", "status": "SAFE", "device_at": (at - timedelta(hours=2)).isoformat()},
+        {"key": "s2", "codename": "K12", "status": "INJURED"},
+        {"key": "s3", "status": "NEED_HELP", "device_at": (at - timedelta(hours=1)).isoformat()},
+    ]
+    results = _batch(own, items).json()["results"]
+    assert [r["status"] for r in results] == [201, 201, 201]
+    person = Person.objects.get(codename="K12")
+    assert person.state == "INJURED"
+    assert person.state_checkin_id == results[1]["checkin"]["id"]

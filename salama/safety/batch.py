@@ -2,12 +2,18 @@
 partner's app) in one request.
 
 Each item is one check-in with its own idempotency key, answered as POST /checkins answers it
-(same rules, same replays: `answer_checkin`), separately and in the order sent. Items run one
-after another in ONE transaction, each in its own savepoint: a refused item (a bad body, an
-unknown codename, a key used with another body) leaves nothing of itself and the others are
-still answered; one commit for the whole batch. A key repeated inside a batch replays the first
-item's answer. An error of the server itself (not of an item) fails the whole batch and stores
-none of it: the client sends it again with the same keys."""
+(same rules, same replays: `answer_checkin`), separately and in the order sent, in ONE
+transaction with one commit: a refused item (a bad body, an unknown codename, a key used with
+another body) leaves nothing of itself and the others are still answered. A key repeated inside
+a batch replays the first item's answer. An error of the server itself (not of an item) fails
+the whole batch and stores none of it: the client sends it again with the same keys.
+
+A fast pass (`_Pass`) answers most batches: the keys looked up in one statement first, the
+caller's own person locked once, nothing written for an item before it is known to be
+recorded (so no savepoint per item), the new keys claimed in one INSERT at the end. What it
+cannot answer exactly so (a failed statement, an item refused after writing, a key claimed
+meanwhile by another request) rolls it back whole, and the batch is answered again item by
+item, each in its own savepoint (`_item`)."""
 
 import json
 from datetime import datetime

@@ -1,10 +1,14 @@
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
+from django.urls import get_resolver
 from django.utils.module_loading import import_string
 
 PERMISSIONS_POLICY = (
@@ -34,10 +38,65 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]) -> Cal
 TOKEN_API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "salama.lib.middleware.security_headers",
-    "csp.middleware.CSPMiddleware",
+    "salama.lib.middleware.SettledCSPMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+
+class SettledCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware for the short chain: the same header, but the policy of an answer
+    that changes nothing about it (no per-view policy, no nonce: every JSON answer) is built
+    once per settings object instead of once per answer."""
+
+    _settled: dict[int, tuple[Any, Any, Any]] = {}
+
+    def process_response(self, request: HttpRequest, response: Any) -> Any:
+        own = any(
+            getattr(response, name, None) is not None
+            for name in (
+                "_csp_config", "_csp_update", "_csp_replace",
+                "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro",
+                "_csp_exempt", "_csp_exempt_ro",
+            )
+        )  # fmt: skip
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        excluding = any((p or {}).get("EXCLUDE_URL_PREFIXES") for p in (policy, report_only))
+        if own or excluding or getattr(request, "_csp_nonce", None) is not None:
+            return super().process_response(request, response)
+        settled = self._settled.get(id(policy))
+        if settled is None or settled[0] is not policy or settled[1] is not report_only:
+            # A plain answer through the full logic once: its headers are the policy.
+            sample = super().process_response(request, HttpResponse(status=200))
+            settled = (policy, report_only, sample)
+            self._settled.clear()
+            self._settled[id(policy)] = settled
+        for header in (HEADER, HEADER_REPORT_ONLY):
+            if header in settled[2] and header not in response:
+                response[header] = settled[2][header]
+        return response
+
+
+def _cached_resolve(resolver: Any, path: str) -> Any:
+    """resolver.resolve(path), remembered for the last few hundred paths (the short chain's
+    answers: a token client calls the same few paths over and over). The resolver is part of
+    the key: clearing Django's URL caches gives a new one."""
+    return _resolve(resolver, path)
+
+
+@lru_cache(maxsize=512)
+def _resolve(resolver: Any, path: str) -> Any:
+    return resolver.resolve(path)
+
+
+class _ShortHandler(BaseHandler):
+    def resolve_request(self, request: HttpRequest) -> Any:
+        if hasattr(request, "urlconf"):
+            return super().resolve_request(request)
+        match = _cached_resolve(get_resolver(), request.path_info)
+        request.resolver_match = match
+        return match
 
 
 def _is_token_api(request: HttpRequest) -> bool:
@@ -53,7 +112,7 @@ def _is_token_api(request: HttpRequest) -> bool:
 def _short_chain(names: list[str]) -> Callable[[HttpRequest], HttpResponse]:
     """Django's own innermost step (resolve the URL, call the view) wrapped in `names`, as the
     handler wraps it in MIDDLEWARE; none of these has view or exception hooks."""
-    handler = BaseHandler()
+    handler = _ShortHandler()
     handler._view_middleware = []  # type: ignore[attr-defined]
     handler._template_response_middleware = []  # type: ignore[attr-defined]
     handler._exception_middleware = []  # type: ignore[attr-defined]

@@ -29,11 +29,14 @@ from salama.accounts.access import COORDINATING, ORG_ADMIN_ONLY
 from salama.accounts.models import Membership, Organisation, Role, User
 from salama.lib import clock, keyring
 from salama.lib.apiaccess import api_roles, located, pages
+from salama.lib.clock import now
+from salama.lib.fields import seal
 from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
 from salama.safety import offline, selectors, services
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
+from salama.safety.prepared import Insert
 from salama.safety.tokens import gated
 
 router = Router(tags=["safety"])
@@ -103,9 +106,12 @@ def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
     raise HttpError(403, _("You may check in only for yourself or your own team."))
 
 
-def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
+def _record(
+    request: HttpRequest, payload: CheckInIn, key: str = "", own_locked: Person | None = None
+) -> CheckIn:
     """Call inside a transaction: a check-in for oneself locks the caller's own person in the
-    statement that finds it."""
+    statement that finds it. `own_locked`: the caller's own person, locked already in this
+    transaction (the batch locks it once for all its items)."""
     org = _org(request)
     locked = not payload.codename
     if payload.codename:
@@ -116,7 +122,7 @@ def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
         if person is None:
             raise HttpError(404, _("Unknown codename."))
     else:
-        own = services.lock_own_person(org, _member(request))
+        own = own_locked or services.lock_own_person(org, _member(request))
         if own is None:
             raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own
@@ -140,6 +146,12 @@ def _record(request: HttpRequest, payload: CheckInIn, key: str = "") -> CheckIn:
         )
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
+
+
+# IdempotencyKey.objects.create(...) with its answer encrypted, the INSERT written once.
+_key_insert = Insert(
+    IdempotencyKey, "org_id", "user_id", "key", "body_hash", "status_code", "response", "created_at"
+)
 
 
 def _json(status: int, text: str, replayed: bool = False) -> HttpResponse:
@@ -236,13 +248,8 @@ def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpRe
             # the same way and replays this answer once it is committed.
             checkin = _record(request, payload, key)
             text = json.dumps(_checkin_out(checkin), default=str)
-            IdempotencyKey.objects.for_org(org).create(
-                org=org,
-                user=cast(User, request.user),
-                key=key,
-                body_hash=hashed,
-                status_code=201,
-                response=text,
+            _key_insert(
+                org.pk, cast(User, request.user).pk, key, hashed, 201, seal(org.pk, text), now()
             )
     except IntegrityError as error:
         try:

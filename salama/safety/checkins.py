@@ -4,6 +4,7 @@ current state (effective time, held SAFEs, decisions in force, deadlines, compro
 in one transaction; locking the person (once compiled for the API's own check-in, see
 salama.safety.prepared); and the worker job that forgets old Idempotency-Key answers."""
 
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -14,16 +15,68 @@ from django.utils.translation import gettext as _
 
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
-from salama.lib.fields import encrypted_fields
+from salama.lib.fields import encrypted_fields, seal
 from salama.people.models import Area, Basis, ContactPoint, ContactState, Person, Status
 from salama.safety import hooks
 from salama.safety.idempotency import check_key, claim_key, shared_key
 from salama.safety.models import HEARD_BASES, Channel, CheckIn
 from salama.safety.periods import due_base, due_choices, heightened_sql
-from salama.safety.prepared import Prepared
+from salama.safety.prepared import Insert, Prepared
 
 MAX_AHEAD = timedelta(minutes=10)
 MAX_BEHIND = timedelta(hours=72)
+
+
+_STATUSES = frozenset(Status.values)
+_BASES = frozenset(Basis.values)
+_CHANNELS = frozenset(Channel.values)
+# Every column of a check-in but its id, in this order (the INSERT is written once).
+_CHECKIN_FIELDS = (
+    "org_id", "person_id", "status", "basis", "channel", "note", "source", "heard_at",
+    "device_at", "received_at", "effective_at", "is_time_flagged", "counts_as_heard", "is_held",
+    "recorded_by_id", "contact_point_id", "area_id",
+)  # fmt: skip
+_checkin_insert = Insert(CheckIn, *_CHECKIN_FIELDS)
+# A list here collects the ids of the check-ins stored meanwhile (the batch asks whether an
+# item refused late had written anything before it was refused).
+inserted: ContextVar[list[int] | None] = ContextVar("safety_checkins_inserted", default=None)
+
+
+def _insert_checkin(
+    *,
+    person: Person,
+    recorded_by: Membership | None,
+    contact_point: ContactPoint | None,
+    area: Area | None,
+    **columns: Any,
+) -> CheckIn:
+    """CheckIn.objects.create(...), its INSERT written once (salama.safety.prepared.Insert):
+    the note and source encrypted as the fields would, the instance built with its person,
+    recorder, contact point and area in place (nothing read again)."""
+    org_id = person.org_id
+    values: dict[str, Any] = {
+        **columns,
+        "org_id": org_id,
+        "person_id": person.pk,
+        "recorded_by_id": recorded_by.pk if recorded_by is not None else None,
+        "contact_point_id": contact_point.pk if contact_point is not None else None,
+        "area_id": area.pk if area is not None else None,
+    }
+    note, source = values["note"], values["source"]
+    values["note"], values["source"] = seal(org_id, note), seal(org_id, source)
+    pk = _checkin_insert(*(values[name] for name in _CHECKIN_FIELDS))
+    written = inserted.get()
+    if written is not None:
+        written.append(pk)
+    values["id"], values["note"], values["source"] = pk, note, source
+    checkin = _checkin_insert.instance(values)
+    cache = checkin._state.fields_cache
+    cache["person"] = person
+    if recorded_by is not None:
+        cache["recorded_by"] = recorded_by
+    cache["contact_point"] = contact_point
+    cache["area"] = area
+    return checkin
 
 
 def effective_time(device_at: datetime | None, received_at: datetime) -> tuple[datetime, bool]:
@@ -105,11 +158,11 @@ def record_checkin(
     ``key``: the check-in's idempotency key, any channel (salama.safety.idempotency): a short
     key this person used before raises KeyUsed, nothing stored.
     """
-    if status not in Status.values:
+    if status not in _STATUSES:
         raise ValidationError(_("Unknown status."))
-    if basis not in Basis.values:
+    if basis not in _BASES:
         raise ValidationError(_("Unknown basis."))
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValidationError(_("Unknown channel."))
     shared = shared_key(key)
     if shared and locked:
@@ -131,8 +184,7 @@ def record_checkin(
         held = status == Status.SAFE and _held_by_call(
             person, basis, effective_at, flagged, clears_help
         )
-        checkin = CheckIn.objects.create(
-            org_id=person.org_id,
+        checkin = _insert_checkin(
             person=person,
             status=status,
             basis=basis,
@@ -195,6 +247,26 @@ def record_checkin(
         return checkin
 
 
+# The UPDATE of _save_deciding_heightened, written once per set of columns and mode lookup.
+_HEIGHTENED_UPDATES: dict[tuple[Any, ...], str] = {}
+_ATTNAMES = {f.name: f.attname for f in Person._meta.concrete_fields}
+
+
+def _heightened_update(changed: list[str], heightened: str, split: bool) -> str:
+    quote = connection.ops.quote_name
+    sets = [f"{quote(cast(Field, Person._meta.get_field(n)).column)} = %s" for n in changed]
+    sets.append(f"{quote('next_due_at')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    if split:
+        sets.append(f"{quote('is_overdue')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    else:
+        sets.append(f"{quote('is_overdue')} = %s")
+    table = quote(Person._meta.db_table)
+    return (
+        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - no input in names
+        f" RETURNING {quote('next_due_at')} = %s"
+    )
+
+
 def _save_deciding_heightened(
     person: Person,
     changed: list[str],
@@ -209,31 +281,28 @@ def _save_deciding_heightened(
     under the same lock (`set_heightened`). Sets next_due_at and is_overdue on `person`."""
     assert plain is not None and tight is not None
     ops = connection.ops
-    quote = ops.quote_name
-    sets: list[str] = []
+    adapt = ops.adapt_datetimefield_value
     params: list[Any] = []
     for name in changed:
-        field = cast(Field, Person._meta.get_field(name))
-        sets.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(getattr(person, field.attname), connection))
+        value = getattr(person, _ATTNAMES[name])
+        params.append(adapt(value) if isinstance(value, datetime) else value)
     heightened, heightened_params = heightened_sql(person, now)
-    due_plain = ops.adapt_datetimefield_value(plain)
-    due_tight = ops.adapt_datetimefield_value(tight)
-    sets.append(f"{quote('next_due_at')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    due_plain = adapt(plain)
+    due_tight = adapt(tight)
     params += [*heightened_params, due_tight, due_plain]
     # is_overdue clears when the new deadline is ahead; a stale contact keeps what it was.
     overdue = {d: person.is_overdue and d <= now for d in (plain, tight)}
-    if overdue[plain] == overdue[tight]:
-        sets.append(f"{quote('is_overdue')} = %s")
-        params.append(overdue[plain])
-    else:
-        sets.append(f"{quote('is_overdue')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
+    split = overdue[plain] != overdue[tight]
+    if split:
         params += [*heightened_params, overdue[tight], overdue[plain]]
-    table = quote(Person._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - no input in names
-        f" RETURNING {quote('next_due_at')} = %s"
-    )
+    else:
+        params.append(overdue[plain])
+    key = (connection.vendor, tuple(changed), heightened, split)
+    sql = _HEIGHTENED_UPDATES.get(key)
+    if sql is None:
+        sql = _heightened_update(changed, heightened, split)
+        if len(_HEIGHTENED_UPDATES) < 256:
+            _HEIGHTENED_UPDATES[key] = sql
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, person.pk, due_tight])
         row = cursor.fetchone()

@@ -102,6 +102,20 @@ def heightened_sql(person: Person, at: datetime) -> tuple[str, list[Any]]:
     lookup sees every mode committed before that statement, like the lookup it replaces)."""
     from django.db import connection
 
+    params: list[Any] = [person.org_id, connection.ops.adapt_datetimefield_value(at)]
+    if person.area_id:
+        params.append(person.area_id)
+    key = (connection.vendor, bool(person.area_id))
+    sql = _HEIGHTENED_SQL.get(key)
+    if sql is None:
+        sql = _HEIGHTENED_SQL[key] = _heightened_sql(connection, bool(person.area_id))
+    return sql, params
+
+
+_HEIGHTENED_SQL: dict[tuple[str, bool], str] = {}
+
+
+def _heightened_sql(connection: Any, in_area: bool) -> str:
     from salama.safety.models import Heightened
 
     quote = connection.ops.quote_name
@@ -111,15 +125,12 @@ def heightened_sql(person: Person, at: datetime) -> tuple[str, list[Any]]:
     mode = quote(through.get_field("heightened").column)
     area = quote(through.get_field("area").column)
     scope = f"NOT EXISTS (SELECT 1 FROM {areas} a WHERE a.{mode} = h.id)"  # noqa: S608
-    params: list[Any] = [person.org_id, connection.ops.adapt_datetimefield_value(at)]
-    if person.area_id:
+    if in_area:
         scope += f" OR EXISTS (SELECT 1 FROM {areas} a WHERE a.{mode} = h.id AND a.{area} = %s)"  # noqa: S608
-        params.append(person.area_id)
-    sql = (
+    return (
         f"SELECT 1 FROM {table} h WHERE h.org_id = %s AND h.ended_at IS NULL"  # noqa: S608
         f" AND h.expires_at > %s AND ({scope})"
     )
-    return sql, params
 
 
 def due_choices(person: Person, after: datetime) -> tuple[datetime | None, datetime | None]:

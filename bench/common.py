@@ -1,5 +1,8 @@
 """Shared pieces of the benchmarks and fault tests: the environment a Salama process gets, the
-web server (the real `salama serve`, gunicorn), wrk, and small statistics."""
+web server (the real `salama serve`, gunicorn), wrk, small statistics, and the scaffolding of a
+phase with its own database (bench/facilities.py and the like): its database and measuring
+process, the timed cases, the pages fetched as a logged-in user, the rows for
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +214,136 @@ def wrk(
     result = json.loads(out.read_text())
     result["rate"] = result["requests"] / result["duration_s"] if result["duration_s"] else 0
     return result
+
+
+# --- a phase with its own database -----------------------------------------------------------
+# A phase module (bench/facilities.py, incidents, evacuation, evidence, reports) has `build`
+# (its dataset, kept between runs) and `measure` (timings, JSON), each run as
+# `python -m bench.<phase> build SIZE... | measure RUNS` in its own process; its `run` is what
+# bench/run.py calls, its `render` the rows written between its marks in docs/benchmarks.md.
+
+
+def phase_env(cluster: Any, name: str, quick: bool) -> dict[str, str]:
+    """The environment of a phase's processes: its own database, salama_<name> (QUICK:
+    salama_<name>_quick), created on first use and kept, migrated."""
+    db = f"salama_{name}_quick" if quick else f"salama_{name}"
+    if not cluster.has_db(db):
+        cluster.psql(f'CREATE DATABASE "{db}"')
+    env = salama_env(cluster.url(db), VAR / db)
+    migrate(env)
+    return env
+
+
+def build_and_measure(
+    cluster: Any, name: str, quick: bool, sizes: Iterable[int], runs: int
+) -> dict[str, Any]:
+    """Build the phase's dataset (if not there already) and measure it RUNS times; what
+    `measure` printed, plus what `build` did under "dataset"."""
+    env = phase_env(cluster, name, quick)
+    built = py_json(f"bench.{name}", env, "build", *(str(n) for n in sizes))
+    out = py_json(f"bench.{name}", env, "measure", str(runs))
+    out["dataset"] = built
+    return dict(out)
+
+
+def spread_runs(out: dict[str, Any], keys: Iterable[str] = ("ms",)) -> dict[str, Any]:
+    """In place: each case of `out` (a dict value) has its list of runs under each of `keys`
+    replaced by their spread()."""
+    keys = tuple(keys)
+    for case in out.values():
+        if isinstance(case, dict):
+            for key in keys:
+                if key in case:
+                    case[key] = spread(case[key])
+    return out
+
+
+def dataset_ready(cur: Any, mark: str, **sizes: int) -> bool:
+    """In a phase's `build`: whether its dataset of these sizes is there already (the one-row
+    table `mark` that mark_dataset() wrote last says so)."""
+    cur.execute("SELECT to_regclass(%s)", [mark])
+    if cur.fetchone()[0] is None:
+        return False
+    cur.execute(f"SELECT {', '.join(sizes)} FROM {mark}")  # noqa: S608
+    return bool(cur.fetchone() == tuple(sizes.values()))
+
+
+def mark_dataset(cur: Any, mark: str, **sizes: int) -> None:
+    """The last step of a phase's `build` (in its transaction): the sizes built, for
+    dataset_ready()."""
+    cur.execute(f"DROP TABLE IF EXISTS {mark}")
+    columns = ", ".join(f"%s AS {name}" for name in sizes)
+    cur.execute(f"CREATE TABLE {mark} AS SELECT {columns}", list(sizes.values()))  # noqa: S608
+
+
+def phase_main(build: Callable[..., Any], measure: Callable[[int], Any]) -> None:
+    """The measuring process of a phase: `build SIZE...` or `measure RUNS`, JSON on the last
+    line of stdout."""
+    import django
+
+    django.setup()
+    if sys.argv[1] == "build":
+        print(json.dumps(build(*(int(arg) for arg in sys.argv[2:]))))
+    else:
+        print(json.dumps(measure(int(sys.argv[2]))))
+
+
+def timed_ms(fn: Callable[[], Any], runs: int) -> list[float]:
+    """The wall time of `runs` calls of fn, in ms each."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def time_cases(
+    cases: dict[str, Callable[[], Any]], runs: int, fewer: dict[str, int] | None = None
+) -> dict[str, dict[str, list[float]]]:
+    """Each case called once to warm up (caches, imports, the first query plans), then timed
+    `runs` times (`fewer`: a smaller count for a slow case): {case: {"ms": [...]}}."""
+    fewer = fewer or {}
+    out = {}
+    for name, fn in cases.items():
+        fn()
+        out[name] = {"ms": timed_ms(fn, fewer.get(name, runs))}
+    return out
+
+
+def page_getter(username: str) -> Callable[[str], None]:
+    """A GET of a page (or API path) through Django's test client as `username`, logged in,
+    over HTTPS; anything but 200 fails the benchmark."""
+    from django.test import Client
+
+    from salama.accounts.models import User
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(User.objects.get(username=username))
+
+    def page(url: str) -> None:
+        response = client.get(url, secure=True)
+        assert response.status_code == 200, response.status_code
+
+    return page
+
+
+def table(head: str, columns: Sequence[str], rows: Iterable[str]) -> list[str]:
+    """The lines of a section of docs/benchmarks.md: its head line, then a table."""
+    return [head, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *rows]
+
+
+def ms_table(head: str, cases: dict[str, Any], names: Sequence[str]) -> list[str]:
+    """table() of timed cases: each one's median and spread in ms."""
+    return table(
+        head,
+        ("case", "median ms", "spread"),
+        (
+            f"| {name} | {ms['median']:.1f} | {ms['min']:.1f}–{ms['max']:.1f} |"
+            for name in names
+            for ms in [cases[name]["ms"]]
+        ),
+    )
 
 
 # --- statistics and the machine ------------------------------------------------------------

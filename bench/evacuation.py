@@ -13,14 +13,12 @@ transaction that is rolled back afterwards, so every run assigns the same 200.
 
 from __future__ import annotations
 
-import json
 import random
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import django
+from bench import common
 
 MARK_START = "<!-- bench:evacuation:start -->"
 MARK_END = "<!-- bench:evacuation:end -->"
@@ -41,11 +39,8 @@ def build(requests: int) -> dict[str, Any]:
 
     started = time.monotonic()
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", [MARK])
-        if cur.fetchone()[0] is not None:
-            cur.execute(f"SELECT requests FROM {MARK}")  # noqa: S608
-            if cur.fetchone()[0] == requests:
-                return {"built": False, "seconds": 0}
+        if common.dataset_ready(cur, MARK, requests=requests):
+            return {"built": False, "seconds": 0}
     keyring.ensure_master_key()
     rng = random.Random(11)  # noqa: S311 - a benchmark's fixed dataset
     with transaction.atomic():
@@ -90,23 +85,12 @@ def build(requests: int) -> dict[str, Any]:
         Request.objects.bulk_create(rows, batch_size=2000)
     with connection.cursor() as cur:
         cur.execute("ANALYZE evacuation_request")
-        cur.execute(f"DROP TABLE IF EXISTS {MARK}")
-        cur.execute(f"CREATE TABLE {MARK} AS SELECT %s AS requests", [requests])
+        common.mark_dataset(cur, MARK, requests=requests)
     return {"built": True, "seconds": round(time.monotonic() - started, 1)}
-
-
-def _timed(fn: Any, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def measure(runs: int) -> dict[str, Any]:
     from django.db import transaction
-    from django.test import Client
 
     from salama.accounts.models import Membership, Organisation, User
     from salama.evacuation import services
@@ -116,12 +100,7 @@ def measure(runs: int) -> dict[str, Any]:
     org = Organisation.objects.get(slug="bench-evac")
     user = User.objects.get(username="bench-evac-lead")
     by = Membership.objects.get(user=user, org=org)
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
-
-    def page(url: str) -> None:
-        response = client.get(url, secure=True)
-        assert response.status_code == 200, response.status_code
+    page = common.page_getter(user.username)
 
     def assign() -> None:
         with transaction.atomic():
@@ -147,11 +126,10 @@ def measure(runs: int) -> dict[str, Any]:
         "queue_api": lambda: page("/api/evacuation/queue"),
         "assign_200": assign,
     }
-    out: dict[str, Any] = {"requests": Request.objects.for_org(org).filter(outcome="").count()}
-    for name, fn in cases.items():
-        fn()
-        out[name] = {"ms": _timed(fn, runs if name != "assign_200" else max(1, runs // 2))}
-    return out
+    return {
+        "requests": Request.objects.for_org(org).filter(outcome="").count(),
+        **common.time_cases(cases, runs, fewer={"assign_200": max(1, runs // 2)}),
+    }
 
 
 def org_area(org: Any) -> Any:
@@ -162,47 +140,22 @@ def org_area(org: Any) -> Any:
 
 def run(cluster: Any, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
     """The phase of `make bench` (bench/run.py): its own database, kept between runs."""
-    from bench import common
-    from bench.common import VAR, spread
-
-    db = "salama_evacuation_quick" if quick else "salama_evacuation"
-    if not cluster.has_db(db):
-        cluster.psql(f'CREATE DATABASE "{db}"')
-    env = common.salama_env(cluster.url(db), VAR / db)
-    common.migrate(env)
-    built = common.py_json("bench.evacuation", env, "build", str(cfg["evacuation_requests"]))
-    out = common.py_json("bench.evacuation", env, "measure", "3" if quick else "7")
-    for value in out.values():
-        if isinstance(value, dict) and "ms" in value:
-            value["ms"] = spread(value["ms"])
-    out["dataset"] = built
-    return dict(out)
+    size = [cfg["evacuation_requests"]]
+    out = common.build_and_measure(cluster, "evacuation", quick, size, 3 if quick else 7)
+    return common.spread_runs(out)
 
 
 def render(results: dict[str, Any]) -> str:
     """The rows for docs/benchmarks.md."""
     ev = results["evacuation"]
-    lines = [
+    head = (
         f"Evacuation (E1): {ev['requests']:,} open requests;"
         f" queue target < {QUEUE_TARGET_MS:.0f} ms, assigning {ASSIGNED} evacuees"
-        f" < {ASSIGN_TARGET_MS:.0f} ms ({results['date']}).",
-        "",
-        "| case | median ms | spread |",
-        "|---|---|---|",
-    ]
-    for name in ("queue_page", "queue_api", "assign_200"):
-        ms = ev[name]["ms"]
-        lines.append(f"| {name} | {ms['median']:.1f} | {ms['min']:.1f}–{ms['max']:.1f} |")
-    return "\n".join(lines)
-
-
-def main() -> None:
-    django.setup()
-    if sys.argv[1] == "build":
-        print(json.dumps(build(int(sys.argv[2]))))
-    else:
-        print(json.dumps(measure(int(sys.argv[2]))))
+        f" < {ASSIGN_TARGET_MS:.0f} ms ({results['date']})."
+    )
+    names = ("queue_page", "queue_api", "assign_200")
+    return "\n".join(common.ms_table(head, ev, names))
 
 
 if __name__ == "__main__":
-    main()
+    common.phase_main(build, measure)

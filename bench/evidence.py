@@ -16,7 +16,6 @@ tools/verify_bundle.py over a bundle exported from it, run as a partner would.
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import django
+from bench import common
 
 MARK_START = "<!-- bench:evidence:start -->"
 MARK_END = "<!-- bench:evidence:end -->"
@@ -150,52 +149,29 @@ def measure(runs: int) -> dict[str, Any]:
 
 def run(cluster: Any, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
     """The phase of `make bench` (bench/run.py): its own database, kept between runs."""
-    from bench import common
-    from bench.common import VAR, spread
-
-    db = "salama_evidence_quick" if quick else "salama_evidence"
-    if not cluster.has_db(db):
-        cluster.psql(f'CREATE DATABASE "{db}"')
-    env = common.salama_env(cluster.url(db), VAR / db)
-    common.migrate(env)
-    size = (str(cfg["ledger_large"]), str(cfg["ledger_small"]))
-    built = common.py_json("bench.evidence", env, "build", *size)
-    out = common.py_json("bench.evidence", env, "measure", "3" if quick else "7")
-    for name in ("append", "inclusion_proof"):
-        out[name]["ms"] = spread(out[name]["ms"])
-    out["dataset"] = built
-    return dict(out)
+    size = (cfg["ledger_large"], cfg["ledger_small"])
+    out = common.build_and_measure(cluster, "evidence", quick, size, 3 if quick else 7)
+    return common.spread_runs(out)
 
 
 def render(results: dict[str, Any]) -> str:
     ev = results["evidence"]
-    lines = [
+    head = (
         f"Evidence ledger (L1): appends and proofs on {ev['large_entries']:,} entries, verify and"
-        f" the standalone verifier over {ev['small_entries']:,} ({results['date']}).",
-        "",
-        "| case | measured | target |",
-        "|---|---|---|",
+        f" the standalone verifier over {ev['small_entries']:,} ({results['date']})."
+    )
+    rows = [
+        f"| {name} | median {ms['median']:.2f} ms ({ms['min']:.2f}–{ms['max']:.2f}) |"
+        f" < {TARGETS[name]:.0f} ms |"
+        for name in ("append", "inclusion_proof")
+        for ms in [ev[name]["ms"]]
     ]
-    for name in ("append", "inclusion_proof"):
-        ms = ev[name]["ms"]
-        lines.append(
-            f"| {name} | median {ms['median']:.2f} ms ({ms['min']:.2f}–{ms['max']:.2f}) |"
-            f" < {TARGETS[name]:.0f} ms |"
-        )
-    lines.append(f"| verify | {ev['verify_s']:.1f} s | < {TARGETS['verify_s']:.0f} s |")
-    lines.append(
+    rows.append(f"| verify | {ev['verify_s']:.1f} s | < {TARGETS['verify_s']:.0f} s |")
+    rows.append(
         f"| standalone verifier | {ev['standalone_s']:.1f} s | < {TARGETS['standalone_s']:.0f} s |"
     )
-    return "\n".join(lines)
-
-
-def main() -> None:
-    django.setup()
-    if sys.argv[1] == "build":
-        print(json.dumps(build(int(sys.argv[2]), int(sys.argv[3]))))
-    else:
-        print(json.dumps(measure(int(sys.argv[2]))))
+    return "\n".join(common.table(head, ("case", "measured", "target"), rows))
 
 
 if __name__ == "__main__":
-    main()
+    common.phase_main(build, measure)

@@ -15,12 +15,11 @@ from __future__ import annotations
 import io
 import json
 import random
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import django
+from bench import common
 
 MARK_START = "<!-- bench:facilities:start -->"
 MARK_END = "<!-- bench:facilities:end -->"
@@ -29,14 +28,6 @@ EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 AREAS = 40
 FUNCS = ["full", "partial", "none", "unknown"]
 MARK = "bench_facilities"
-
-
-def _exists(cur: Any, facilities: int, updates: int) -> bool:
-    cur.execute("SELECT to_regclass(%s)", [MARK])
-    if cur.fetchone()[0] is None:
-        return False
-    cur.execute(f"SELECT facilities, updates FROM {MARK}")  # noqa: S608
-    return cur.fetchone() == (facilities, updates)
 
 
 def build(facilities: int, updates: int) -> dict[str, Any]:
@@ -49,7 +40,7 @@ def build(facilities: int, updates: int) -> dict[str, Any]:
 
     started = time.monotonic()
     with connection.cursor() as cur:
-        if _exists(cur, facilities, updates):
+        if common.dataset_ready(cur, MARK, facilities=facilities, updates=updates):
             return {"built": False, "seconds": 0}
     keyring.ensure_master_key()
     rng = random.Random(7)  # noqa: S311 - a benchmark's fixed dataset
@@ -119,35 +110,17 @@ def build(facilities: int, updates: int) -> dict[str, Any]:
                 copy.write(buf.getvalue())
         cur.execute("ANALYZE facilities_statusupdate")
         cur.execute("ANALYZE facilities_facilitystatus")
-        cur.execute(f"DROP TABLE IF EXISTS {MARK}")
-        cur.execute(f"CREATE TABLE {MARK} AS SELECT %s AS facilities, %s AS updates",
-                    [facilities, updates])  # fmt: skip
+        common.mark_dataset(cur, MARK, facilities=facilities, updates=updates)
     return {"built": True, "seconds": round(time.monotonic() - started, 1)}
 
 
-def _timed(fn: Any, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def measure(runs: int) -> dict[str, Any]:
-    from django.test import Client
-
-    from salama.accounts.models import Organisation, User
+    from salama.accounts.models import Organisation
     from salama.facilities import selectors
     from salama.facilities.models import FacilityStatus, StatusUpdate
 
     org = Organisation.objects.get(slug="bench-fac")
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(User.objects.get(username="bench-fac-lead"))
-
-    def page(url: str) -> None:
-        response = client.get(url, secure=True)
-        assert response.status_code == 200, response.status_code
+    page = common.page_getter("bench-fac-lead")
 
     def selector() -> None:
         rows = selectors.board_values(org)
@@ -160,59 +133,30 @@ def measure(runs: int) -> dict[str, Any]:
         "board_selector": selector,
         "api_list": lambda: page("/api/facilities"),
     }
-    out: dict[str, Any] = {
+    return {
         "facilities": FacilityStatus.objects.for_org(org).count(),
         "updates": StatusUpdate.objects.for_org(org).count(),
+        **common.time_cases(cases, runs),
     }
-    for name, fn in cases.items():
-        fn()
-        out[name] = {"ms": _timed(fn, runs)}
-    return out
 
 
 def run(cluster: Any, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
     """The phase of `make bench` (bench/run.py): its own database, kept between runs."""
-    from bench import common
-    from bench.common import VAR, spread
-
-    db = "salama_facilities_quick" if quick else "salama_facilities"
-    if not cluster.has_db(db):
-        cluster.psql(f'CREATE DATABASE "{db}"')
-    env = common.salama_env(cluster.url(db), VAR / db)
-    common.migrate(env)
-    size = (str(cfg["facilities"]), str(cfg["facility_updates"]))
-    built = common.py_json("bench.facilities", env, "build", *size)
-    out = common.py_json("bench.facilities", env, "measure", "3" if quick else "7")
-    for value in out.values():
-        if isinstance(value, dict) and "ms" in value:
-            value["ms"] = spread(value["ms"])
-    out["dataset"] = built
-    return dict(out)
+    size = (cfg["facilities"], cfg["facility_updates"])
+    out = common.build_and_measure(cluster, "facilities", quick, size, 3 if quick else 7)
+    return common.spread_runs(out)
 
 
 def render(results: dict[str, Any]) -> str:
     """The rows for docs/benchmarks.md."""
     fa = results["facilities"]
-    lines = [
+    head = (
         f"Facilities board (FA1): {fa['facilities']:,} facilities, {fa['updates']:,} updates,"
-        f" target < {TARGET_MS:.0f} ms ({results['date']}).",
-        "",
-        "| case | median ms | spread |",
-        "|---|---|---|",
-    ]
-    for name in ("board_page", "trauma_page", "board_selector", "api_list"):
-        ms = fa[name]["ms"]
-        lines.append(f"| {name} | {ms['median']:.1f} | {ms['min']:.1f}–{ms['max']:.1f} |")
-    return "\n".join(lines)
-
-
-def main() -> None:
-    django.setup()
-    if sys.argv[1] == "build":
-        print(json.dumps(build(int(sys.argv[2]), int(sys.argv[3]))))
-    else:
-        print(json.dumps(measure(int(sys.argv[2]))))
+        f" target < {TARGET_MS:.0f} ms ({results['date']})."
+    )
+    names = ("board_page", "trauma_page", "board_selector", "api_list")
+    return "\n".join(common.ms_table(head, fa, names))
 
 
 if __name__ == "__main__":
-    main()
+    common.phase_main(build, measure)

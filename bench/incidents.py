@@ -17,13 +17,12 @@ from __future__ import annotations
 import io
 import json
 import random
-import sys
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import django
+from bench import common
 
 MARK_START = "<!-- bench:incidents:start -->"
 MARK_END = "<!-- bench:incidents:end -->"
@@ -39,14 +38,6 @@ CERTAINTIES = ["rumour", "possible", "probable", "confirmed"]
 TYPES = ["heavy_weapons", "individual_weapons", "obstruction", "armed_search", "setting_fire"]
 
 
-def _exists(cur: Any, incidents: int) -> bool:
-    cur.execute("SELECT to_regclass(%s)", [MARK])
-    if cur.fetchone()[0] is None:
-        return False
-    cur.execute(f"SELECT incidents FROM {MARK}")  # noqa: S608
-    return cur.fetchone() == (incidents,)
-
-
 def build(incidents: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
@@ -56,7 +47,7 @@ def build(incidents: int) -> dict[str, Any]:
 
     started = time.monotonic()
     with connection.cursor() as cur:
-        if _exists(cur, incidents):
+        if common.dataset_ready(cur, MARK, incidents=incidents):
             return {"built": False, "seconds": 0}
     keyring.ensure_master_key()
     rng = random.Random(11)  # noqa: S311 - a benchmark's fixed dataset
@@ -111,25 +102,14 @@ def build(incidents: int) -> dict[str, Any]:
                     buf = io.StringIO()
             copy.write(buf.getvalue())
         cur.execute("ANALYZE incidents_incident")
-        cur.execute(f"DROP TABLE IF EXISTS {MARK}")
-        cur.execute(f"CREATE TABLE {MARK} AS SELECT %s AS incidents", [incidents])
+        common.mark_dataset(cur, MARK, incidents=incidents)
     return {"built": True, "seconds": round(time.monotonic() - started, 1)}
-
-
-def _timed(fn: Any, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def measure(runs: int) -> dict[str, Any]:
     from django.conf import settings
-    from django.test import Client
 
-    from salama.accounts.models import Organisation, User
+    from salama.accounts.models import Organisation
     from salama.incidents import drafting, export
     from salama.incidents.models import Incident
     from salama.people.models import Area
@@ -138,14 +118,8 @@ def measure(runs: int) -> dict[str, Any]:
     # page's cost, so this measuring process does not ask for it.
     settings.SECOND_FACTOR_ROLES = ()
     org = Organisation.objects.get(slug="bench-inc")
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(User.objects.get(username="bench-inc-coordinator"))
+    page = common.page_getter("bench-inc-coordinator")
     names = drafting.area_names(list(Area.objects.for_org(org)))
-
-    def page(url: str) -> None:
-        response = client.get(url, secure=True)
-        assert response.status_code == 200, response.status_code
-
     cases = {
         "draft": lambda: drafting.draft(TEXT, names=names, today=date(2026, 11, 1)),
         "queue_page": lambda: page("/incidents/"),
@@ -153,10 +127,10 @@ def measure(runs: int) -> dict[str, Any]:
         "list_filtered": lambda: page("/incidents/list/?type=heavy_weapons&certainty=probable"),
         "api_list": lambda: page("/api/incidents"),
     }
-    out: dict[str, Any] = {"incidents": Incident.objects.for_org(org).count()}
-    for name, fn in cases.items():
-        fn()
-        out[name] = {"ms": _timed(fn, runs)}
+    out: dict[str, Any] = {
+        "incidents": Incident.objects.for_org(org).count(),
+        **common.time_cases(cases, runs),
+    }
     tracemalloc.start()
     started = time.perf_counter()
     lines = rows = 0
@@ -176,37 +150,22 @@ def measure(runs: int) -> dict[str, Any]:
 
 def run(cluster: Any, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
     """The phase of `make bench` (bench/run.py): its own database, kept between runs."""
-    from bench import common
-    from bench.common import VAR, spread
-
-    db = "salama_incidents_quick" if quick else "salama_incidents"
-    if not cluster.has_db(db):
-        cluster.psql(f'CREATE DATABASE "{db}"')
-    env = common.salama_env(cluster.url(db), VAR / db)
-    common.migrate(env)
-    built = common.py_json("bench.incidents", env, "build", str(cfg["incidents"]))
-    out = common.py_json("bench.incidents", env, "measure", "3" if quick else "7")
-    for value in out.values():
-        if isinstance(value, dict) and "ms" in value:
-            value["ms"] = spread(value["ms"])
-    out["dataset"] = built
-    return dict(out)
+    out = common.build_and_measure(
+        cluster, "incidents", quick, [cfg["incidents"]], 3 if quick else 7
+    )
+    return common.spread_runs(out)
 
 
 def render(results: dict[str, Any]) -> str:
     """The rows for docs/benchmarks.md."""
     inc = results["incidents"]
-    lines = [
+    head = (
         f"Attacks on health care (I1): {inc['incidents']:,} incidents ({results['date']}); "
         f"targets: draft < {TARGETS['draft']:.0f} ms, pages < {TARGETS['page']:.0f} ms, public "
-        f"CSV < {TARGETS['public_csv_seconds']:.0f} s and < {TARGETS['public_csv_mb']:.0f} MB.",
-        "",
-        "| case | median ms | spread |",
-        "|---|---|---|",
-    ]
-    for name in ("draft", "queue_page", "list_page", "list_filtered", "api_list"):
-        ms = inc[name]["ms"]
-        lines.append(f"| {name} | {ms['median']:.1f} | {ms['min']:.1f}–{ms['max']:.1f} |")
+        f"CSV < {TARGETS['public_csv_seconds']:.0f} s and < {TARGETS['public_csv_mb']:.0f} MB."
+    )
+    names = ("draft", "queue_page", "list_page", "list_filtered", "api_list")
+    lines = common.ms_table(head, inc, names)
     csv_run = inc["public_csv"]
     lines.append(
         f"\nPublic CSV: {csv_run['rows']:,} rows in {csv_run['seconds']} s, "
@@ -215,13 +174,5 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    django.setup()
-    if sys.argv[1] == "build":
-        print(json.dumps(build(int(sys.argv[2]))))
-    else:
-        print(json.dumps(measure(int(sys.argv[2]))))
-
-
 if __name__ == "__main__":
-    main()
+    common.phase_main(build, measure)

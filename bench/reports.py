@@ -12,15 +12,13 @@ and renderer as the worker job and the CLI.
 
 from __future__ import annotations
 
-import json
 import random
 import resource
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import django
+from bench import common
 
 MARK_START = "<!-- bench:reports:start -->"
 MARK_END = "<!-- bench:reports:end -->"
@@ -102,11 +100,8 @@ def build(small: int, large: int) -> dict[str, Any]:
 
     started = time.monotonic()
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", [MARK])
-        if cur.fetchone()[0] is not None:
-            cur.execute(f"SELECT small, large FROM {MARK}")  # noqa: S608
-            if cur.fetchone() == (small, large):
-                return {"built": False, "seconds": 0}
+        if common.dataset_ready(cur, MARK, small=small, large=large):
+            return {"built": False, "seconds": 0}
     from salama.lib import keyring
 
     keyring.ensure_master_key()
@@ -116,8 +111,7 @@ def build(small: int, large: int) -> dict[str, Any]:
         _org("bench-rep-large", large, rng)
         with connection.cursor() as cur:
             cur.execute("ANALYZE people_person")
-            cur.execute(f"DROP TABLE IF EXISTS {MARK}")
-            cur.execute(f"CREATE TABLE {MARK} AS SELECT %s AS small, %s AS large", [small, large])
+            common.mark_dataset(cur, MARK, small=small, large=large)
     return {"built": True, "seconds": round(time.monotonic() - started, 1)}
 
 
@@ -162,53 +156,29 @@ def measure(runs: int) -> dict[str, Any]:
 
 def run(cluster: Any, cfg: dict[str, Any], quick: bool) -> dict[str, Any]:
     """The phase of `make bench` (bench/run.py): its own database, kept between runs."""
-    from bench import common
-    from bench.common import VAR, spread
-
-    db = "salama_reports_quick" if quick else "salama_reports"
-    if not cluster.has_db(db):
-        cluster.psql(f'CREATE DATABASE "{db}"')
-    env = common.salama_env(cluster.url(db), VAR / db)
-    common.migrate(env)
-    size = (str(cfg["report_small"]), str(cfg["report_large"]))
-    built = common.py_json("bench.reports", env, "build", *size)
-    out = common.py_json("bench.reports", env, "measure", "2" if quick else "3")
-    for case in ("small", "large"):
-        for key in ("sections_s", "pdf_s", "total_s"):
-            out[case][key] = spread(out[case][key])
-    out["dataset"] = built
-    return dict(out)
+    size = (cfg["report_small"], cfg["report_large"])
+    out = common.build_and_measure(cluster, "reports", quick, size, 2 if quick else 3)
+    return common.spread_runs(out, ("sections_s", "pdf_s", "total_s"))
 
 
 def render(results: dict[str, Any]) -> str:
     """The rows for docs/benchmarks.md."""
     rep = results["reports"]
-    lines = [
+    head = (
         f"Sitrep (R1), internal edition, Arabic PDF ({results['date']}): targets "
         f"{rep['small']['persons']:,} persons < {TARGET_SMALL_S:.0f} s, "
         f"{rep['large']['persons']:,} persons < {TARGET_LARGE_S:.0f} s, "
         f"memory < {TARGET_RSS_MB:.0f} MB (peak {rep['peak_rss_mb']:.0f} MB). The first PDF "
-        f"of a process (WeasyPrint imported, fonts loaded): {rep['first_pdf_s']:.1f} s.",
-        "",
-        "| persons | sections s (median) | PDF s (median) | total s (median) |",
-        "|---|---|---|---|",
+        f"of a process (WeasyPrint imported, fonts loaded): {rep['first_pdf_s']:.1f} s."
+    )
+    columns = ("persons", "sections s (median)", "PDF s (median)", "total s (median)")
+    rows = [
+        f"| {r['persons']:,} | {r['sections_s']['median']:.2f} | {r['pdf_s']['median']:.2f} "
+        f"| {r['total_s']['median']:.2f} |"
+        for r in (rep["small"], rep["large"])
     ]
-    for case in ("small", "large"):
-        r = rep[case]
-        lines.append(
-            f"| {r['persons']:,} | {r['sections_s']['median']:.2f} | {r['pdf_s']['median']:.2f} "
-            f"| {r['total_s']['median']:.2f} |"
-        )
-    return "\n".join(lines)
-
-
-def main() -> None:
-    django.setup()
-    if sys.argv[1] == "build":
-        print(json.dumps(build(int(sys.argv[2]), int(sys.argv[3]))))
-    else:
-        print(json.dumps(measure(int(sys.argv[2]))))
+    return "\n".join(common.table(head, columns, rows))
 
 
 if __name__ == "__main__":
-    main()
+    common.phase_main(build, measure)

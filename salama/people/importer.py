@@ -179,22 +179,31 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowErro
     """The data rows (line number, cells by column name), or the header's errors."""
     # PostgreSQL text cannot hold NUL: a stray one (a binary file) must not become a 500 (S2).
     text = text.replace("\x00", "")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [RowError(1, "", _("The file is empty."))]
-    columns, errors = _header_map(header)
-    if errors:
-        return [], errors
+    # newline="": the csv module finds the line ends itself, a lone CR (old Mac and some
+    # spreadsheet exports) included, and keeps a line end inside a quoted cell as it is.
+    reader = csv.reader(io.StringIO(text, newline=""))
     rows = []
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        values = {
-            name: (cells[index] if index < len(cells) else "") for name, index in columns.items()
-        }
-        rows.append((reader.line_num, values))
+    try:
+        try:
+            header = next(reader)
+        except StopIteration:
+            return [], [RowError(1, "", _("The file is empty."))]
+        columns, errors = _header_map(header)
+        if errors:
+            return [], errors
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            values = {
+                name: (cells[index] if index < len(cells) else "")
+                for name, index in columns.items()
+            }
+            rows.append((reader.line_num, values))
+    except csv.Error:
+        # A file the csv module cannot read (a quote left open over a huge cell, ...) is a
+        # problem to report with its row, not a crash halfway through the page (S2).
+        message = _("This row cannot be read as CSV: check its quotes.")
+        return [], [RowError(max(reader.line_num, 1), "", message)]
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS})]
     if not rows:

@@ -94,3 +94,23 @@ def test_import_page_is_for_coordinators(clients: Any, roster: Any) -> None:
     upload = SimpleUploadedFile("r.csv", (HEADER + "Q1,nurse,,,,ar,0944 100 001,no,\n").encode())
     assert clients["lead"].post("/people/import/", {"file": upload}).status_code == 403
     assert not Person.objects.filter(codename="Q1").exists()
+
+
+def test_a_file_with_old_mac_line_ends_imports_with_its_row_numbers(world: Any) -> None:
+    # Lone CRs end the lines (old Mac, some spreadsheet exports): read as lines, not a crash.
+    text = HEADER + "C1,nurse,,,,ar,0944 100 201,no,\nC2,nurse,,,,ar,0944 100 202,no,\n"
+    result = importer.import_roster(org=world.org, text=text.replace("\n", "\r"))
+    assert result.created == 2, result.errors
+    bad = HEADER + "C3,nurse,,,,ar,0944 100 203,no,\nC4,pilot,,,,ar,0944 100 204,no,\n"
+    result = importer.import_roster(org=world.org, text=bad.replace("\n", "\r"))
+    assert [(e.row, e.column) for e in result.errors] == [(3, "role")]
+    assert not Person.objects.filter(codename="C3").exists()
+
+
+def test_a_file_the_csv_reader_cannot_read_is_reported_not_raised(world: Any) -> None:
+    # A quote left open makes the rest of a large file one cell, over the csv module's limit.
+    text = HEADER + 'D1,nurse,,,,ar,"0944 100 301,no,\n' + "D2,nurse,,,,ar,0944,no,\n" * 8000
+    result = importer.import_roster(org=world.org, text=text)
+    assert result.created == 0 and len(result.errors) == 1
+    assert result.errors[0].row >= 2 and "quotes" in result.errors[0].message
+    assert not Person.objects.filter(codename="D1").exists()

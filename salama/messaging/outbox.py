@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
-from salama.messaging import channels, texts
+from salama.messaging import channels, compiled, texts
 from salama.messaging.buckets import bucket_for, give_back_tokens, take_tokens
 from salama.messaging.dispatch import (
     backoff,
@@ -94,13 +94,15 @@ def language_for(contact_point: ContactPoint, org: Organisation) -> str:
 
 
 def _new_delivery(message: Message, contact_point: ContactPoint) -> Delivery:
-    return Delivery.objects.create(
-        org_id=message.org_id,
-        message=message,
-        channel=channels.channel_for(contact_point),
-        priority=message.priority,
-        our_ref=secrets.token_urlsafe(12),
-        next_attempt_at=clock.now(),
+    return compiled.insert(
+        Delivery(
+            org_id=message.org_id,
+            message=message,
+            channel=channels.channel_for(contact_point),
+            priority=message.priority,
+            our_ref=secrets.token_urlsafe(12),
+            next_attempt_at=clock.now(),
+        )
     )
 
 
@@ -115,10 +117,13 @@ def queue_message(
     language: str | None = None,
     cause_ids: Mapping[str, Any] | None = None,
     savepoint: bool = True,
+    wording: str | None = texts.UNREAD,
 ) -> Message | None:
     """Render `template` for the recipient and queue it, inside the caller's transaction.
     ``savepoint=False``: the caller lets any error roll back its own savepoint or transaction
     (a text's reply: handling one text is one savepoint), so this one is not needed.
+    ``wording``: the organisation's wording of `template` in `language` as the caller read it
+    in this transaction (None: none, the default wording; see texts.render).
 
     Returns the Message, or None when the contact point may not receive it (compromised or
     suspended, or an unshared phone of a person under a DETAINED, MISSING or KILLED decision):
@@ -127,17 +132,19 @@ def queue_message(
     if contact_point.org_id != org.pk:
         raise ValueError("contact point of another organisation")
     language = language or language_for(contact_point, org)
-    body = texts.render(org, template, language, context)
+    body = texts.render(org, template, language, context, wording)
     with transaction.atomic(savepoint=savepoint):
-        message = Message.objects.create(
-            org=org,
-            priority=int(priority),
-            template=template,
-            language=language,
-            body=body,
-            contact_point=contact_point,
-            reason=reason[:60],
-            cause_ids=dict(cause_ids or {}),
+        message = compiled.insert(
+            Message(
+                org=org,
+                priority=int(priority),
+                template=template,
+                language=language,
+                body=body,
+                contact_point=contact_point,
+                reason=reason[:60],
+                cause_ids=dict(cause_ids or {}),
+            )
         )
         why = unreachable_reason(contact_point)
         if why is not None:

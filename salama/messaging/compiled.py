@@ -25,7 +25,7 @@ from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _inserts: dict[tuple[type[Model], str], _Insert | None] = {}
 _updates: dict[tuple[type[Model], tuple[str, ...], str], _Update] = {}
 _readers: dict[tuple[type[Model], str, str], Reader] = {}
@@ -104,6 +104,70 @@ def insert(obj: M, *, using: str = "default") -> M:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
+
+
+class _Pair:
+    """One statement for a parent row and a child row that points to it (PostgreSQL):
+    ``WITH p AS (INSERT parent RETURNING id) INSERT child SELECT ..., p.id, ... FROM p``."""
+
+    def __init__(self, parent: _Insert, child: _Insert, link: Field, alias: str) -> None:
+        quote = connections[alias].ops.quote_name
+        self.parent, self.child, self.link = parent, child, link
+        self.fields = [f for f in child.fields if f is not link]
+        columns = ", ".join(quote(f.column) for f in child.fields)
+        values = ", ".join("p.id" if f is link else "%s" for f in child.fields)
+        self.sql = (
+            f"WITH p AS ({parent.sql}) INSERT INTO {quote(child.table)} ({columns})"  # noqa: S608
+            f" SELECT {values} FROM p RETURNING {quote(child.pk_column)}, {quote(link.column)}"
+        )
+
+
+_pairs: dict[tuple[type[Model], type[Model], str, str], _Pair | None] = {}
+
+
+def insert_pair(parent: Model, child: Model, link: str, *, using: str = "default") -> None:
+    """``parent.save()`` then ``child.save()`` with ``child.<link>`` set to the new parent: in one
+    statement on PostgreSQL (both pre_save signals are sent before it, both post_save after it),
+    else as `insert` twice. `child` must not have `link` set yet."""
+    key = (type(parent), type(child), link, _key(using))
+    if key not in _pairs:
+        with _lock:
+            first = _insert_for(type(parent), using)
+            second = _insert_for(type(child), using)
+            usable = (
+                first and second and first.returning and connections[using].vendor == "postgresql"
+            )
+            field = type(child)._meta.get_field(link)
+            _pairs[key] = _Pair(first, second, field, using) if usable else None  # type: ignore[arg-type]
+    pair = _pairs[key]
+    fresh = parent.pk is None and parent._state.adding and child.pk is None and child._state.adding
+    if pair is None or not fresh:
+        insert(parent, using=using)
+        setattr(child, link, parent)
+        insert(child, using=using)
+        return
+    connection = connections[using]
+    pre_save.send(sender=type(parent), instance=parent, raw=False, using=using, update_fields=None)
+    parent._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+        operation_name="save", fields=pair.parent.relations
+    )
+    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in pair.parent.fields]
+    pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
+    relations = [f for f in pair.child.relations if f is not pair.link]
+    child._prepare_related_fields_for_save(operation_name="save", fields=relations)  # type: ignore[attr-defined]
+    params += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in pair.fields]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(pair.sql, params)
+        child_pk, parent_pk = cursor.fetchone()
+    for obj, pk in ((parent, parent_pk), (child, child_pk)):
+        setattr(obj, type(obj)._meta.pk.attname, pk)
+        obj._state.db = using
+        obj._state.adding = False
+    setattr(child, link, parent)
+    for obj in (parent, child):
+        post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
+        )
 
 
 class _Update:

@@ -93,17 +93,21 @@ def language_for(contact_point: ContactPoint, org: Organisation) -> str:
     return str(org.setting("language", "ar"))
 
 
-def _new_delivery(message: Message, contact_point: ContactPoint) -> Delivery:
-    return compiled.insert(
-        Delivery(
-            org_id=message.org_id,
-            message=message,
-            channel=channels.channel_for(contact_point),
-            priority=message.priority,
-            our_ref=secrets.token_urlsafe(12),
-            next_attempt_at=clock.now(),
-        )
+def _delivery_of(message: Message, contact_point: ContactPoint) -> Delivery:
+    """A new delivery of `message` (not saved; its message set on saving)."""
+    return Delivery(
+        org_id=message.org_id,
+        channel=channels.channel_for(contact_point),
+        priority=message.priority,
+        our_ref=secrets.token_urlsafe(12),
+        next_attempt_at=clock.now(),
     )
+
+
+def _new_delivery(message: Message, contact_point: ContactPoint) -> Delivery:
+    delivery = _delivery_of(message, contact_point)
+    delivery.message = message
+    return compiled.insert(delivery)
 
 
 def queue_message(
@@ -134,19 +138,22 @@ def queue_message(
     language = language or language_for(contact_point, org)
     body = texts.render(org, template, language, context, wording)
     with transaction.atomic(savepoint=savepoint):
-        message = compiled.insert(
-            Message(
-                org=org,
-                priority=int(priority),
-                template=template,
-                language=language,
-                body=body,
-                contact_point=contact_point,
-                reason=reason[:60],
-                cause_ids=dict(cause_ids or {}),
-            )
+        message = Message(
+            org=org,
+            priority=int(priority),
+            template=template,
+            language=language,
+            body=body,
+            contact_point=contact_point,
+            reason=reason[:60],
+            cause_ids=dict(cause_ids or {}),
         )
         why = unreachable_reason(contact_point)
+        if why is None:
+            # The message and its delivery: one statement on PostgreSQL (salama.messaging.compiled).
+            compiled.insert_pair(message, _delivery_of(message, contact_point), "message")
+            return message
+        compiled.insert(message)
         if why is not None:
             Suppression.objects.create(org=org, message=message, reason=why[0], decision=why[1])
             log.info(
@@ -155,7 +162,6 @@ def queue_message(
                 extra={"org": org.pk, "object": f"message:{message.pk}"},
             )
             return None
-        _new_delivery(message, contact_point)
     return message
 
 

@@ -31,15 +31,20 @@ from datetime import timedelta
 from typing import overload
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db import connection, connections
 
 from salama.accounts import ratelimit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
-from salama.messaging import commands, hooks, services
+from salama.messaging import commands, compiled, hooks, services, texts
 from salama.messaging.keywords import areas_for, vocabulary_for
-from salama.messaging.models import AskedBack, InboundMessage, InboundState, Priority
+from salama.messaging.models import (
+    AskedBack,
+    InboundMessage,
+    InboundState,
+    MessageTemplate,
+    Priority,
+)
 from salama.messaging.outbox import queue_message
 from salama.messaging.parser import AreaChoice, Parsed, parse
 from salama.messaging.reach import SILENCING_DECISIONS
@@ -55,7 +60,6 @@ from salama.people.models import (
 )
 from salama.people.services import add_contact_point
 from salama.safety.models import Channel, CheckIn
-from salama.safety.prepared import Prepared
 from salama.safety.services import (
     EntryError,
     KeyUsed,
@@ -126,17 +130,83 @@ class _Areas(Sequence[AreaChoice]):
         return iter(self._all())
 
 
-def _point_query(org_id: int, sender_hash: str) -> QuerySet[ContactPoint]:
-    return (
-        ContactPoint.objects.filter(org_id=org_id, kind=ContactKind.SMS, value_hash=sender_hash)
-        .select_related("membership")
-        .annotate(was_asked_back=Exists(AskedBack.objects.filter(contact_point=OuterRef("pk"))))
-    )
+# The sender's point, its membership, whether it was asked back and its persons in pk order, in
+# ONE statement written once (salama.messaging.compiled), with each person's organisation
+# wording of the check-in reply in their language (none: the default wording).
+REPLY_OK = "reply_ok"
 
 
-# Compiled once per process (salama.safety.prepared): a text pays for it on every request.
-_find_point = Prepared(_point_query, 0, "")
-_PERSONS = Prefetch("persons", queryset=Person.objects.select_related("org").order_by("pk"))
+class _Lookup:
+    def __init__(self, alias: str) -> None:
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        self.point = compiled.reader(ContactPoint, "cp", alias)
+        self.membership = compiled.reader(Membership, "m", alias)
+        self.person = compiled.reader(Person, "p", alias)
+        through = ContactPoint.persons.through._meta
+        table = {
+            "point": quote(ContactPoint._meta.db_table),
+            "membership": quote(Membership._meta.db_table),
+            "asked": quote(AskedBack._meta.db_table),
+            "through": quote(through.db_table),
+            "person": quote(Person._meta.db_table),
+            "wording": quote(MessageTemplate._meta.db_table),
+        }
+        self.sql = (
+            f"SELECT {self.point.sql}, {self.membership.sql},"  # noqa: S608 - names only
+            f" EXISTS (SELECT 1 FROM {table['asked']} a WHERE a.contact_point_id = cp.id),"
+            f" {self.person.sql},"
+            f" (SELECT w.body FROM {table['wording']} w WHERE w.org_id = p.org_id"
+            "   AND w.key = %s AND w.language = p.language)"
+            f" FROM {table['point']} cp"
+            f" LEFT OUTER JOIN {table['membership']} m ON m.id = cp.membership_id"
+            f" LEFT OUTER JOIN {table['through']} t ON t.contactpoint_id = cp.id"
+            f" LEFT OUTER JOIN {table['person']} p ON p.id = t.person_id"
+            " WHERE cp.org_id = %s AND cp.kind = %s AND cp.value_hash = %s"
+            " ORDER BY p.id"
+        )
+
+    def run(self, org: Organisation, sender_hash: str, alias: str) -> ContactPoint | None:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(self.sql, [REPLY_OK, org.pk, ContactKind.SMS, sender_hash])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        first = rows[0]
+        point = self.point.build(first, 0)
+        at = self.point.width
+        membership = self.membership.build(first, at) if point.membership_id is not None else None
+        at += self.membership.width
+        point.was_asked_back = bool(first[at])  # type: ignore[attr-defined]
+        at += 1
+        persons: list[Person] = []
+        for row in rows:
+            if row[at] is None:  # no person: the LEFT JOIN's empty row
+                continue
+            person = self.person.build(row, at)
+            if person.org_id == org.pk:
+                person.org = org
+            person.wording = {REPLY_OK: row[at + self.person.width]}  # type: ignore[attr-defined]
+            persons.append(person)
+        ContactPoint.membership.field.set_cached_value(point, membership)
+        point.org = org  # queueing a reply asks for it (the channel): no second read
+        related = point.persons
+        queryset = related.get_queryset()
+        queryset._result_cache = persons  # as prefetch_related("persons") leaves it
+        queryset._prefetch_done = True
+        point._prefetched_objects_cache = {related.prefetch_cache_name: queryset}  # type: ignore[attr-defined]
+        return point
+
+
+_lookups: dict[str, _Lookup] = {}
+
+
+def _find_point(org: Organisation, sender_hash: str, alias: str = "default") -> ContactPoint | None:
+    key = f"{alias}:{connections[alias].vendor}"
+    lookup = _lookups.get(key)
+    if lookup is None:
+        lookup = _lookups[key] = _Lookup(alias)
+    return lookup.run(org, sender_hash, alias)
 
 
 def _touch_point(inbound: InboundMessage) -> None:
@@ -157,13 +227,8 @@ def _point_of(inbound: InboundMessage) -> ContactPoint | None:
     its ``last_inbound_at`` moved first. That UPDATE takes the point's row lock before the point
     is read, so texts from one number are handled one after another, each seeing what the one
     before it committed (an ask-back it stored, a person it attached)."""
-    org = inbound.org
     _touch_point(inbound)
-    point = _find_point(org.pk, str(inbound.sender_hash))
-    if point is not None:
-        prefetch_related_objects([point], _PERSONS)
-        point.org = org  # queueing a reply asks for it (the channel): no second read
-    return point
+    return _find_point(inbound.org, str(inbound.sender_hash))
 
 
 def holders(point: ContactPoint) -> list[Person]:
@@ -215,6 +280,8 @@ def reply(
 ) -> None:
     if not ctx.replies:
         return
+    # The organisation's wording read with the person (_point_of), when it was.
+    read = getattr(person, "wording", None) or {}
     queue_message(
         org=ctx.org,
         contact_point=ctx.point,
@@ -225,6 +292,7 @@ def reply(
         language=person.language if person is not None else None,
         cause_ids={"inbound": ctx.inbound.pk},
         savepoint=False,  # handling a text is one savepoint (salama.messaging.inbound)
+        wording=read.get(template, texts.UNREAD) if person is not None else texts.UNREAD,
     )
 
 

@@ -34,7 +34,7 @@ from django.http import HttpRequest
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock, keyring
-from salama.messaging import handler, services
+from salama.messaging import compiled, handler, services
 from salama.messaging.models import Gateway, InboundMessage, InboundState, Message
 from salama.people.models import Person
 from salama.people.services import normalise_number, region_of
@@ -152,7 +152,7 @@ def _handle(row: InboundMessage, *, replies: bool) -> dict[str, Any]:
     row.attempts += 1
     row.handled_at = clock.now()
     row.last_error = ""
-    row.save(update_fields=_HANDLED_FIELDS)
+    compiled.update(row, _HANDLED_FIELDS)  # row.save(update_fields=...), written once
     result = asdict(outcome)
     point = row.contact_point_id
     mine = [m for m in queued if point is not None and m.contact_point_id == point]
@@ -222,7 +222,7 @@ def receive(
     failure: Exception | None = None
     try:
         with transaction.atomic():
-            row.save(force_insert=True)
+            compiled.insert(row)  # row.save(force_insert=True), written once
             inserted = True
             try:
                 with transaction.atomic():

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from salama.accounts import audit
 from salama.accounts.models import Membership, Organisation
 from salama.lib import clock
-from salama.messaging import channels, texts
+from salama.messaging import channels, compiled, texts
 from salama.messaging.buckets import bucket_for, give_back_tokens, take_tokens
 from salama.messaging.dispatch import (
     backoff,
@@ -93,15 +93,21 @@ def language_for(contact_point: ContactPoint, org: Organisation) -> str:
     return str(org.setting("language", "ar"))
 
 
-def _new_delivery(message: Message, contact_point: ContactPoint) -> Delivery:
-    return Delivery.objects.create(
+def _delivery_of(message: Message, contact_point: ContactPoint) -> Delivery:
+    """A new delivery of `message` (not saved; its message set on saving)."""
+    return Delivery(
         org_id=message.org_id,
-        message=message,
         channel=channels.channel_for(contact_point),
         priority=message.priority,
         our_ref=secrets.token_urlsafe(12),
         next_attempt_at=clock.now(),
     )
+
+
+def _new_delivery(message: Message, contact_point: ContactPoint) -> Delivery:
+    delivery = _delivery_of(message, contact_point)
+    delivery.message = message
+    return compiled.insert(delivery)
 
 
 def queue_message(
@@ -115,10 +121,13 @@ def queue_message(
     language: str | None = None,
     cause_ids: Mapping[str, Any] | None = None,
     savepoint: bool = True,
+    wording: str | None = texts.UNREAD,
 ) -> Message | None:
     """Render `template` for the recipient and queue it, inside the caller's transaction.
     ``savepoint=False``: the caller lets any error roll back its own savepoint or transaction
     (a text's reply: handling one text is one savepoint), so this one is not needed.
+    ``wording``: the organisation's wording of `template` in `language` as the caller read it
+    in this transaction (None: none, the default wording; see texts.render).
 
     Returns the Message, or None when the contact point may not receive it (compromised or
     suspended, or an unshared phone of a person under a DETAINED, MISSING or KILLED decision):
@@ -127,9 +136,9 @@ def queue_message(
     if contact_point.org_id != org.pk:
         raise ValueError("contact point of another organisation")
     language = language or language_for(contact_point, org)
-    body = texts.render(org, template, language, context)
+    body = texts.render(org, template, language, context, wording)
     with transaction.atomic(savepoint=savepoint):
-        message = Message.objects.create(
+        message = Message(
             org=org,
             priority=int(priority),
             template=template,
@@ -140,6 +149,11 @@ def queue_message(
             cause_ids=dict(cause_ids or {}),
         )
         why = unreachable_reason(contact_point)
+        if why is None:
+            # The message and its delivery: one statement on PostgreSQL (salama.messaging.compiled).
+            compiled.insert_pair(message, _delivery_of(message, contact_point), "message")
+            return message
+        compiled.insert(message)
         if why is not None:
             Suppression.objects.create(org=org, message=message, reason=why[0], decision=why[1])
             log.info(
@@ -148,7 +162,6 @@ def queue_message(
                 extra={"org": org.pk, "object": f"message:{message.pk}"},
             )
             return None
-        _new_delivery(message, contact_point)
     return message
 
 

@@ -301,15 +301,34 @@ def local_time(org: Organisation, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(org.time_zone)).strftime("%H:%M")
 
 
-def render(org: Organisation, key: str, language: str, context: Mapping[str, Any]) -> str:
+class _Unread:
+    """No wording read yet: render reads the organisation's override itself."""
+
+
+UNREAD: Any = _Unread()
+
+
+def render(
+    org: Organisation,
+    key: str,
+    language: str,
+    context: Mapping[str, Any],
+    override: str | None = UNREAD,
+) -> str:
     """The text for `key` in `language`. Datetimes in `context` are shown as local HH:MM. A field
-    the template declares but the caller did not give is a programming error (KeyError)."""
+    the template declares but the caller did not give is a programming error (KeyError).
+    `override`: the organisation's wording of `key` in `language` as the caller read it in this
+    transaction (None or empty: there is none, the default), so it is not read again."""
     spec = TEXTS[key]
     values = {}
     for name in spec.fields:
         value = context[name]
         values[name] = local_time(org, value) if isinstance(value, datetime) else str(value)
-    return body_for(org, key, language).format(**values)
+    if isinstance(override, _Unread):
+        body = body_for(org, key, language)
+    else:
+        body = override or default_body(key, language)
+    return body.format(**values)
 
 
 def sample_text(key: str, body: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from salama.people.models import Basis, Person, Status
 from salama.rollcalls.models import DuressAlert, DuressForm
 from salama.rollcalls.services import RollCallError
 from salama.safety.models import Channel, CheckIn
+from salama.safety.prepared import Prepared
 
 if TYPE_CHECKING:
     from salama.messaging.handler import Context, Outcome
@@ -119,14 +121,18 @@ def _tell_other_coordinators(*, person: Person, by: Membership | None) -> Alert:
     return alert
 
 
+def _form_query(org_id: int, person_id: int) -> QuerySet[DuressForm]:
+    return DuressForm.objects.for_org(org_id).filter(person_id=person_id).only("word_hash")
+
+
+# Every SAFE text asks for it (check_duress): compiled once (salama.safety.prepared).
+_form_of = Prepared(_form_query, 0, 0)
+
+
 def is_duress(person: Person, text: str) -> bool:
     """Whether `text` carries `person`'s duress word (keyed-hash compare, word by word)."""
-    stored = (
-        DuressForm.objects.for_org(person.org_id)
-        .filter(person=person)
-        .values_list("word_hash", flat=True)
-        .first()
-    )
+    form = _form_of(person.org_id, person.pk)
+    stored = form.word_hash if form is not None else ""
     if not stored:
         return False
     return any(_hash(person.org_id, t) == stored for t in tokens(text))

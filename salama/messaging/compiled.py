@@ -1,0 +1,255 @@
+"""Statements of the inbound text path written once per process (P1, docs/benchmarks.md).
+
+Building and compiling an ORM query or INSERT costs more CPU than the database spends on it, and
+a text pays for every one of them. These do what ``Model.save()`` and a queryset would do, with
+the SQL written once per model and database and only the values new on each call:
+
+- ``insert(obj)``: ``obj.save()`` of a new row (pre_save and post_save sent, the fields'
+  ``pre_save`` run: encryption, defaults), its primary key read back;
+- ``update(obj, fields)``: ``obj.save(update_fields=fields)`` (refused when no row changed);
+- ``Reader``: a model's columns at a table alias in a hand-written SELECT, turned into an
+  instance with the converters the ORM would apply (decryption, booleans, times).
+
+A model with database defaults or more than one returned column is saved by the ORM instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
+
+M = TypeVar("M", bound=Model)
+
+_lock = threading.RLock()
+_inserts: dict[tuple[type[Model], str], _Insert | None] = {}
+_updates: dict[tuple[type[Model], tuple[str, ...], str], _Update] = {}
+_readers: dict[tuple[type[Model], str, str], Reader] = {}
+
+
+def _key(alias: str) -> str:
+    return f"{alias}:{connections[alias].vendor}"
+
+
+class _Insert:
+    def __init__(self, model: type[Model], alias: str) -> None:
+        connection = connections[alias]
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.fields: list[Field] = [
+            f for f in meta.local_concrete_fields if f is not meta.auto_field
+        ]
+        self.relations = [f for f in self.fields if f.is_relation]
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        table = quote(meta.db_table)
+        self.returning = connection.features.can_return_columns_from_insert
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        if self.returning:
+            self.sql += f" RETURNING {quote(meta.pk.column)}"
+        self.table, self.pk_column = meta.db_table, meta.pk.column
+
+    @staticmethod
+    def usable(model: type[Model]) -> bool:
+        meta = model._meta
+        return (
+            not meta.parents
+            and not meta.proxy
+            and meta.auto_field is not None
+            and list(meta.db_returning_fields) == [meta.pk]
+            and not any(getattr(f, "has_db_default", lambda: False)() for f in meta.concrete_fields)
+            and not any(getattr(f, "generated", False) for f in meta.concrete_fields)
+        )
+
+
+def _insert_for(model: type[Model], alias: str) -> _Insert | None:
+    key = (model, _key(alias))
+    if key not in _inserts:
+        with _lock:
+            _inserts[key] = _Insert(model, alias) if _Insert.usable(model) else None
+    return _inserts[key]
+
+
+def insert(obj: M, *, using: str = "default") -> M:
+    """``obj.save()`` for a new row of a plain model, its INSERT written once. Returns obj."""
+    model = type(obj)
+    compiled = _insert_for(model, using)
+    if compiled is None or obj.pk is not None or not obj._state.adding:
+        obj.save(using=using)
+        return obj
+    connection = connections[using]
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+        operation_name="save", fields=compiled.relations
+    )
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in compiled.fields]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        if compiled.returning:
+            row = cursor.fetchone()
+            value = row[0]
+        else:
+            value = connection.ops.last_insert_id(cursor, compiled.table, compiled.pk_column)
+    pk: Any = model._meta.pk
+    for converter in pk.get_db_converters(connection):
+        value = converter(value, pk.get_col(compiled.table), connection)
+    setattr(obj, pk.attname, value)
+    obj._state.db = using
+    obj._state.adding = False
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+    )
+    return obj
+
+
+class _Pair:
+    """One statement for a parent row and a child row that points to it (PostgreSQL):
+    ``WITH p AS (INSERT parent RETURNING id) INSERT child SELECT ..., p.id, ... FROM p``."""
+
+    def __init__(self, parent: _Insert, child: _Insert, link: Field, alias: str) -> None:
+        quote = connections[alias].ops.quote_name
+        self.parent, self.child, self.link = parent, child, link
+        self.fields = [f for f in child.fields if f is not link]
+        columns = ", ".join(quote(f.column) for f in child.fields)
+        values = ", ".join("p.id" if f is link else "%s" for f in child.fields)
+        self.sql = (
+            f"WITH p AS ({parent.sql}) INSERT INTO {quote(child.table)} ({columns})"  # noqa: S608
+            f" SELECT {values} FROM p RETURNING {quote(child.pk_column)}, {quote(link.column)}"
+        )
+
+
+_pairs: dict[tuple[type[Model], type[Model], str, str], _Pair | None] = {}
+
+
+def insert_pair(parent: Model, child: Model, link: str, *, using: str = "default") -> None:
+    """``parent.save()`` then ``child.save()`` with ``child.<link>`` set to the new parent: in one
+    statement on PostgreSQL (both pre_save signals are sent before it, both post_save after it),
+    else as `insert` twice. `child` must not have `link` set yet."""
+    key = (type(parent), type(child), link, _key(using))
+    if key not in _pairs:
+        with _lock:
+            first = _insert_for(type(parent), using)
+            second = _insert_for(type(child), using)
+            usable = (
+                first and second and first.returning and connections[using].vendor == "postgresql"
+            )
+            field = type(child)._meta.get_field(link)
+            _pairs[key] = _Pair(first, second, field, using) if usable else None  # type: ignore[arg-type]
+    pair = _pairs[key]
+    fresh = parent.pk is None and parent._state.adding and child.pk is None and child._state.adding
+    if pair is None or not fresh:
+        insert(parent, using=using)
+        setattr(child, link, parent)
+        insert(child, using=using)
+        return
+    connection = connections[using]
+    pre_save.send(sender=type(parent), instance=parent, raw=False, using=using, update_fields=None)
+    parent._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+        operation_name="save", fields=pair.parent.relations
+    )
+    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in pair.parent.fields]
+    pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
+    relations = [f for f in pair.child.relations if f is not pair.link]
+    child._prepare_related_fields_for_save(operation_name="save", fields=relations)  # type: ignore[attr-defined]
+    params += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in pair.fields]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(pair.sql, params)
+        child_pk, parent_pk = cursor.fetchone()
+    for obj, pk in ((parent, parent_pk), (child, child_pk)):
+        setattr(obj, type(obj)._meta.pk.attname, pk)
+        obj._state.db = using
+        obj._state.adding = False
+    setattr(child, link, parent)
+    for obj in (parent, child):
+        post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
+        )
+
+
+class _Update:
+    def __init__(self, model: type[Model], names: tuple[str, ...], alias: str) -> None:
+        connection = connections[alias]
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.fields: list[Any] = [meta.get_field(n) for n in names]
+        self.relations = [f for f in self.fields if f.is_relation]
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in self.fields)
+        table = quote(meta.db_table)
+        self.sql = f"UPDATE {table} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+
+
+def update(obj: Model, fields: Sequence[str], *, using: str = "default") -> None:
+    """``obj.save(update_fields=fields)`` of concrete local fields, its UPDATE written once."""
+    model = type(obj)
+    names = tuple(fields)
+    key = (model, names, _key(using))
+    compiled = _updates.get(key)
+    if compiled is None:
+        with _lock:
+            compiled = _updates[key] = _Update(model, names, using)
+    connection = connections[using]
+    frozen = frozenset(names)
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=frozen)
+    obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
+        operation_name="save", fields=compiled.relations
+    )
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in compiled.fields]
+    pk = model._meta.pk
+    params.append(pk.get_db_prep_value(obj.pk, connection))
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        changed = cursor.rowcount
+    if not changed:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = using
+    obj._state.adding = False
+    post_save.send(
+        sender=model, instance=obj, created=False, update_fields=frozen, raw=False, using=using
+    )
+
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+class Reader:
+    """A model's concrete columns read at table alias `table` in a hand-written SELECT
+    (``Reader.sql``), and the instance built from them as the ORM would build it."""
+
+    def __init__(self, model: type[Model], table: str, alias: str) -> None:
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        self.model, self.alias = model, alias
+        self.attnames = [f.attname for f in fields]
+        self.width = len(fields)
+        self.sql = ", ".join(f"{quote(table)}.{quote(f.column)}" for f in fields)
+        self.converters: list[tuple[int, list[Converter], Any]] = []
+        for i, field in enumerate(fields):
+            col = field.get_col(table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                self.converters.append((i, found, col))
+
+    def build(self, row: Sequence[Any], start: int) -> Any:
+        """The instance from ``row[start : start + self.width]``."""
+        values = list(row[start : start + self.width])
+        connection = connections[self.alias]
+        for i, found, col in self.converters:
+            value = values[i]
+            for converter in found:
+                value = converter(value, col, connection)
+            values[i] = value
+        return self.model.from_db(self.alias, self.attnames, values)
+
+
+def reader(model: type[Model], table: str, alias: str = "default") -> Reader:
+    key = (model, table, _key(alias))
+    found = _readers.get(key)
+    if found is None:
+        with _lock:
+            found = _readers[key] = Reader(model, table, alias)
+    return found

@@ -97,6 +97,8 @@ class _ShortHandler(BaseHandler):
         match = _cached_resolve(get_resolver(), request.path_info)
         request.resolver_match = match
         return match
+
+
 def _is_signed_webhook(request: HttpRequest) -> bool:
     """A gateway's webhook (salama.messaging.webhooks): authenticated by its signature, never
     by a session, so it takes the same short chain."""

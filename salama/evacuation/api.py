@@ -164,15 +164,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
     teams = _teams(request)
     if person is None or (teams is not None and person.team_id not in teams):
         raise HttpError(404, _("Unknown person."))
-    keep_with = None
-    if payload.keep_with:
-        keep_with = (
-            Person.objects.for_org(_org(request)).filter(codename__iexact=payload.keep_with).first()
-        )
-        if keep_with is None:
-            raise HttpError(
-                422, _("Unknown codename: %(code)s.") % {"code": payload.keep_with[:20]}
-            )
+    keep_with = _keep_with(request, payload.keep_with)
     data = services.RequestInput(
         reason=payload.reason,
         seat_kind=payload.seat_kind,
@@ -188,6 +180,15 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Answer:
     except services.EvacuationError as error:
         raise _refused(error) from error
     return Answer(201, _request_out(row))
+
+
+def _keep_with(request: HttpRequest, code: str) -> Person | None:
+    if not code:
+        return None
+    person = Person.objects.for_org(_org(request)).filter(codename__iexact=code).first()
+    if person is None:
+        raise HttpError(422, _("Unknown codename: %(code)s.") % {"code": code[:20]})
+    return person
 
 
 @router.get("/evacuation/requests/{request_id}", response=RequestOut)
@@ -216,15 +217,7 @@ def complete_request(request: HttpRequest, request_id: int, payload: CompleteIn)
     """Complete a texted request (reason "not_stated"): the reason, seat kind, medical needs and
     the household, which replaces the rows the text made. The person's lead or a coordinator."""
     row = _get(request, request_id)
-    keep_with = None
-    if payload.keep_with:
-        keep_with = (
-            Person.objects.for_org(_org(request)).filter(codename__iexact=payload.keep_with).first()
-        )
-        if keep_with is None:
-            raise HttpError(
-                422, _("Unknown codename: %(code)s.") % {"code": payload.keep_with[:20]}
-            )
+    keep_with = _keep_with(request, payload.keep_with)
     data = services.RequestInput(
         reason=payload.reason,
         seat_kind=payload.seat_kind,

@@ -26,6 +26,72 @@ from salama.people.models import Area, Facility, Person
 
 DEPENDANT_ROWS = 6
 NONE = [("", "—")]
+_MEMBER = ("relation", "age", "needs", "together")
+
+
+def _add_household(
+    form: forms.Form,
+    prefix: str,
+    count: int,
+    known: list[dict[str, Any]],
+    *,
+    needs_widget: Any,
+    default_age: str,
+) -> None:
+    """One group of fields per household member (``<prefix><i>_relation`` …), prefilled from
+    ``known`` (what a text already said) where there is a row for it."""
+    for i in range(count):
+        row = known[i] if i < len(known) else {}
+        form.fields[f"{prefix}{i}_relation"] = forms.ChoiceField(
+            label=_("Relation"),
+            choices=NONE + list(Relation.choices),
+            required=False,
+            initial=row.get("relation", ""),
+        )
+        form.fields[f"{prefix}{i}_age"] = forms.ChoiceField(
+            label=_("Age"),
+            choices=list(AgeBand.choices),
+            required=False,
+            initial=row.get("age_band", default_age),
+        )
+        form.fields[f"{prefix}{i}_needs"] = forms.MultipleChoiceField(
+            label=_("Needs"),
+            choices=Need.choices,
+            required=False,
+            initial=row.get("needs", []),
+            widget=needs_widget,
+        )
+        form.fields[f"{prefix}{i}_together"] = forms.BooleanField(
+            label=_("Keep together"), required=False, initial=row.get("keep_together", True)
+        )
+
+
+def _bound_rows(form: forms.Form, prefix: str, count: int) -> list[list[Any]]:
+    return [[form[f"{prefix}{i}_{n}"] for n in _MEMBER] for i in range(count)]
+
+
+def _household_data(data: dict[str, Any], prefix: str, count: int) -> list[dict[str, Any]]:
+    """The members a form names (a row without a relation is an empty row)."""
+    return [
+        {
+            "relation": data[f"{prefix}{i}_relation"],
+            "age_band": data[f"{prefix}{i}_age"] or AgeBand.UNKNOWN,
+            "needs": data[f"{prefix}{i}_needs"],
+            "keep_together": data[f"{prefix}{i}_together"],
+        }
+        for i in range(count)
+        if data.get(f"{prefix}{i}_relation")
+    ]
+
+
+def _keep_with(org: Organisation, code: str) -> Person | None:
+    code = code.strip().upper()
+    if not code:
+        return None
+    person = Person.objects.for_org(org).filter(codename__iexact=code).first()
+    if person is None:
+        raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
+    return person
 
 
 class RequestForm(forms.Form):
@@ -51,50 +117,23 @@ class RequestForm(forms.Form):
         field = self.fields["person"]
         field.queryset = people  # type: ignore[attr-defined]
         field.label_from_instance = lambda p: p.codename  # type: ignore[attr-defined]
-        for i in range(DEPENDANT_ROWS):
-            self.fields[f"d{i}_relation"] = forms.ChoiceField(
-                label=_("Relation"), choices=NONE + list(Relation.choices), required=False
-            )
-            self.fields[f"d{i}_age"] = forms.ChoiceField(
-                label=_("Age"), choices=list(AgeBand.choices), required=False, initial=AgeBand.ADULT
-            )
-            self.fields[f"d{i}_needs"] = forms.MultipleChoiceField(
-                label=_("Needs"),
-                choices=Need.choices,
-                required=False,
-                widget=forms.SelectMultiple(attrs={"size": 3}),
-            )
-            self.fields[f"d{i}_together"] = forms.BooleanField(
-                label=_("Keep together"), required=False, initial=True
-            )
+        _add_household(
+            self,
+            "d",
+            DEPENDANT_ROWS,
+            [],
+            needs_widget=forms.SelectMultiple(attrs={"size": 3}),
+            default_age=AgeBand.ADULT,
+        )
 
     def rows(self) -> list[list[Any]]:
-        return [
-            [self[f"d{i}_{n}"] for n in ("relation", "age", "needs", "together")]
-            for i in range(DEPENDANT_ROWS)
-        ]
+        return _bound_rows(self, "d", DEPENDANT_ROWS)
 
     def clean_keep_with(self) -> Person | None:
-        code = self.cleaned_data["keep_with"].strip().upper()
-        if not code:
-            return None
-        person = Person.objects.for_org(self.org).filter(codename__iexact=code).first()
-        if person is None:
-            raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
-        return person
+        return _keep_with(self.org, self.cleaned_data["keep_with"])
 
     def dependants(self) -> list[dict[str, Any]]:
-        data = self.cleaned_data
-        return [
-            {
-                "relation": data[f"d{i}_relation"],
-                "age_band": data[f"d{i}_age"] or AgeBand.UNKNOWN,
-                "needs": data[f"d{i}_needs"],
-                "keep_together": data[f"d{i}_together"],
-            }
-            for i in range(DEPENDANT_ROWS)
-            if data.get(f"d{i}_relation")
-        ]
+        return _household_data(self.cleaned_data, "d", DEPENDANT_ROWS)
 
 
 class FieldRequestForm(forms.Form):
@@ -227,60 +266,23 @@ class CompleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.org = org
         self.count = min(MAX_HOUSEHOLD, len(household) + 2)
-        for i in range(self.count):
-            known = household[i] if i < len(household) else {}
-            self.fields[f"h{i}_relation"] = forms.ChoiceField(
-                label=_("Relation"),
-                choices=NONE + list(Relation.choices),
-                required=False,
-                initial=known.get("relation", ""),
-            )
-            self.fields[f"h{i}_age"] = forms.ChoiceField(
-                label=_("Age"),
-                choices=list(AgeBand.choices),
-                required=False,
-                initial=known.get("age_band", AgeBand.UNKNOWN),
-            )
-            self.fields[f"h{i}_needs"] = forms.MultipleChoiceField(
-                label=_("Needs"),
-                choices=Need.choices,
-                required=False,
-                initial=known.get("needs", []),
-                widget=forms.CheckboxSelectMultiple,
-            )
-            self.fields[f"h{i}_together"] = forms.BooleanField(
-                label=_("Keep together"),
-                required=False,
-                initial=known.get("keep_together", True),
-            )
+        _add_household(
+            self,
+            "h",
+            self.count,
+            household,
+            needs_widget=forms.CheckboxSelectMultiple,
+            default_age=AgeBand.UNKNOWN,
+        )
 
     def household_rows(self) -> list[list[Any]]:
-        return [
-            [self[f"h{i}_{n}"] for n in ("relation", "age", "needs", "together")]
-            for i in range(self.count)
-        ]
+        return _bound_rows(self, "h", self.count)
 
     def clean_keep_with(self) -> Person | None:
-        code = self.cleaned_data["keep_with"].strip().upper()
-        if not code:
-            return None
-        person = Person.objects.for_org(self.org).filter(codename__iexact=code).first()
-        if person is None:
-            raise forms.ValidationError(_("Unknown codename: %(code)s.") % {"code": code})
-        return person
+        return _keep_with(self.org, self.cleaned_data["keep_with"])
 
     def household(self) -> list[dict[str, Any]]:
-        data = self.cleaned_data
-        return [
-            {
-                "relation": data[f"h{i}_relation"],
-                "age_band": data[f"h{i}_age"] or AgeBand.UNKNOWN,
-                "needs": data[f"h{i}_needs"],
-                "keep_together": data[f"h{i}_together"],
-            }
-            for i in range(self.count)
-            if data.get(f"h{i}_relation")
-        ]
+        return _household_data(self.cleaned_data, "h", self.count)
 
 
 MAX_HOUSEHOLD = 32  # the most a request holds (30) and room to notice one too many

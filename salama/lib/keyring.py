@@ -134,16 +134,19 @@ def _wrap_aad(org_id: int, key_id: str) -> bytes:
 
 
 def _load(org_id: int) -> OrgKeys:
-    path = _org_path(org_id)
+    # A plain string path and os.stat: this runs on every seal and lookup hash (twice per API
+    # check-in), and a Path built per call cost more than the stat itself. The stat stays: a
+    # purge or rotation takes effect at once in every process.
+    path = os.path.join(settings.KEYRING_DIR, f"org-{int(org_id)}.json")
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(path).st_mtime
     except FileNotFoundError:
         _cache.pop(org_id, None)
         raise KeyUnavailable(f"no keys for organisation {org_id}") from None
     cached = _cache.get(org_id)
     if cached and cached.mtime == mtime:
         return cached
-    raw = json.loads(path.read_text())
+    raw = json.loads(Path(path).read_text())
     master = AESGCM(_master_key())
     keys = {}
     for key_id, wrapped in raw["keys"].items():

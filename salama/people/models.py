@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salama.accounts.models import Membership, OrgScoped
+from salama.accounts.models import Membership, Organisation, OrgScoped
 from salama.lib import clock
 from salama.lib.fields import EncryptedTextField, KeyedHashField
 from salama.lib.names import local_name
@@ -141,6 +141,11 @@ class Certainty(models.TextChoices):
 
 
 class Person(OrgScoped):
+    # No index of its own: person_codename_unique, person_org_state and person_org_heard begin
+    # with it (every check-in's UPDATE of the person maintains every index).
+    org = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     codename = models.CharField(_("codename"), max_length=20)
     role = models.CharField(_("role"), max_length=12, choices=PersonRole.choices)
     team = models.ForeignKey(

@@ -13,6 +13,7 @@ can."""
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -34,9 +35,9 @@ from salama.lib.fields import seal
 from salama.lib.pagination import PAGED, PageQuery, paginate
 from salama.lib.problems import errors
 from salama.people.models import Area, Basis, Person, Status, TeamLead
-from salama.safety import offline, selectors, services
+from salama.safety import offline, selectors, services, tokens
 from salama.safety.models import Channel, CheckIn, Event, IdempotencyKey
-from salama.safety.prepared import Insert
+from salama.safety.prepared import Insert, Write
 from salama.safety.tokens import gated
 
 router = Router(tags=["safety"])
@@ -107,14 +108,22 @@ def _basis_for(request: HttpRequest, person: Person, own: Person | None) -> str:
 
 
 def _record(
-    request: HttpRequest, payload: CheckInIn, key: str = "", own_locked: Person | None = None
+    request: HttpRequest,
+    payload: CheckInIn,
+    key: str = "",
+    own_locked: Person | None = None,
+    then: Callable[[CheckIn], Write] | None = None,
 ) -> CheckIn:
     """Call inside a transaction: a check-in for oneself locks the caller's own person in the
-    statement that finds it. `own_locked`: the caller's own person, locked already in this
-    transaction (the batch locks it once for all its items)."""
+    statement that finds it (and takes the check-in's id with it). `own_locked`: the caller's
+    own person, locked already in this transaction (the batch locks it once for all its
+    items). `then`: record_checkin's."""
     org = _org(request)
     locked = not payload.codename
+    token = getattr(request, "api_token", None)
     if payload.codename:
+        if getattr(request, "api_token_seen", False):
+            raise tokens.Unconfirmed  # looked up afresh, then this again (create_checkin)
         own = Person.objects.for_org(org).filter(membership=_member(request)).first()
         person = (
             Person.objects.for_org(org).filter(codename__iexact=payload.codename.strip()).first()
@@ -122,7 +131,15 @@ def _record(
         if person is None:
             raise HttpError(404, _("Unknown codename."))
     else:
-        own = own_locked or services.lock_own_person(org, _member(request))
+        own = own_locked
+        if own is None and token is not None:
+            # The token is checked in the statement that locks the person (it may come from
+            # this process's memory: salama.safety.tokens.TokenAuth).
+            own, holds = services.lock_own_person_for_token(_member(request), token.pk)
+            if not holds:
+                raise tokens.Unconfirmed
+        elif own is None:
+            own = services.lock_own_person(org, _member(request))
         if own is None:
             raise HttpError(422, _("Your account is not linked to a person: give a codename."))
         person = own
@@ -143,6 +160,7 @@ def _record(
             recorded_by=_member(request),
             locked=locked,
             key=key,
+            then=then,
         )
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from exc
@@ -216,14 +234,20 @@ IDEMPOTENCY = {
 @router.post(
     "/checkins",
     response={201: CheckInOut, **errors(404)},
-    auth=gated(*CHECKIN_ROLES),
+    auth=gated(*CHECKIN_ROLES, seen=True),
     openapi_extra=IDEMPOTENCY,
 )
 @api_roles(*CHECKIN_ROLES)
 def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     """Record a check-in: for yourself (no codename), a member of your team (leads, basis
     proxy-seen) or anyone (coordinators, basis relayed)."""
-    return answer_checkin(request, payload, request.headers.get("Idempotency-Key", ""))
+    key = request.headers.get("Idempotency-Key", "")
+    try:
+        return answer_checkin(request, payload, key)
+    except tokens.Unconfirmed:
+        # Nothing was written: the token as the database has it now (401 if revoked).
+        tokens.authenticate_again(request, CHECKIN_ROLES)
+        return answer_checkin(request, payload, key)
 
 
 def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpResponse:
@@ -242,15 +266,21 @@ def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpRe
     try:
         with transaction.atomic():
             # Record, then claim the key WITH its answer, without looking for it first (a
-            # replay is the rare case): one INSERT, no later UPDATE. A used key fails that
-            # INSERT on the unique index and everything recorded here rolls back; a concurrent
-            # duplicate waits (on the person's lock, or on the key's index entry), then fails
-            # the same way and replays this answer once it is committed.
-            checkin = _record(request, payload, key)
-            text = json.dumps(_checkin_out(checkin), default=str)
-            _key_insert(
-                org.pk, cast(User, request.user).pk, key, hashed, 201, seal(org.pk, text), now()
-            )
+            # replay is the rare case): one INSERT, no later UPDATE, written with the check-in
+            # (one statement on PostgreSQL). A used key fails that INSERT on the unique index
+            # and everything recorded here rolls back; a concurrent duplicate waits (on the
+            # person's lock, or on the key's index entry), then fails the same way and replays
+            # this answer once it is committed.
+            answer: list[str] = []
+
+            def claim(checkin: CheckIn) -> Write:
+                answer.append(json.dumps(_checkin_out(checkin), default=str))
+                sealed = seal(org.pk, answer[0])
+                user_id = cast(User, request.user).pk
+                return _key_insert.write(org.pk, user_id, key, hashed, 201, sealed, now())
+
+            _record(request, payload, key, then=claim)
+            text = answer[0]
     except IntegrityError as error:
         try:
             return _replay(org, request, key, canonical)

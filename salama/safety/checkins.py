@@ -4,13 +4,15 @@ current state (effective time, held SAFEs, decisions in force, deadlines, compro
 in one transaction; locking the person (once compiled for the API's own check-in, see
 salama.safety.prepared); and the worker job that forgets old Idempotency-Key answers."""
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import Exists, Field, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from salama.accounts.models import Membership, Organisation
@@ -21,7 +23,7 @@ from salama.safety import hooks
 from salama.safety.idempotency import check_key, claim_key, shared_key
 from salama.safety.models import HEARD_BASES, Channel, CheckIn
 from salama.safety.periods import due_base, due_choices, heightened_sql
-from salama.safety.prepared import Insert, Prepared
+from salama.safety.prepared import Insert, Prepared, Write, write_together
 
 MAX_AHEAD = timedelta(minutes=10)
 MAX_BEHIND = timedelta(hours=72)
@@ -37,22 +39,29 @@ _CHECKIN_FIELDS = (
     "recorded_by_id", "contact_point_id", "area_id",
 )  # fmt: skip
 _checkin_insert = Insert(CheckIn, *_CHECKIN_FIELDS)
+_checkin_insert_with_id = Insert(CheckIn, "id", *_CHECKIN_FIELDS)
+# A locked person carrying this attribute brings the id its check-in will have (taken from the
+# sequence by the lock statement): its INSERT can then run with the person's UPDATE.
+RESERVED = "reserved_checkin_id"
 # A list here collects the ids of the check-ins stored meanwhile (the batch asks whether an
 # item refused late had written anything before it was refused).
 inserted: ContextVar[list[int] | None] = ContextVar("safety_checkins_inserted", default=None)
 
 
-def _insert_checkin(
+def _new_checkin(
     *,
     person: Person,
     recorded_by: Membership | None,
     contact_point: ContactPoint | None,
     area: Area | None,
+    reserved_id: int | None,
     **columns: Any,
-) -> CheckIn:
+) -> tuple[CheckIn, Write | None]:
     """CheckIn.objects.create(...), its INSERT written once (salama.safety.prepared.Insert):
     the note and source encrypted as the fields would, the instance built with its person,
-    recorder, contact point and area in place (nothing read again)."""
+    recorder, contact point and area in place (nothing read again). With `reserved_id` (an id
+    the person's lock statement took from the sequence) the INSERT is not run but answered, as
+    a Write to run with the person's UPDATE; else it runs now."""
     org_id = person.org_id
     values: dict[str, Any] = {
         **columns,
@@ -64,7 +73,13 @@ def _insert_checkin(
     }
     note, source = values["note"], values["source"]
     values["note"], values["source"] = seal(org_id, note), seal(org_id, source)
-    pk = _checkin_insert(*(values[name] for name in _CHECKIN_FIELDS))
+    row = (values[name] for name in _CHECKIN_FIELDS)
+    write = None
+    if reserved_id is None:
+        pk = _checkin_insert(*row)
+    else:
+        pk = reserved_id
+        write = _checkin_insert_with_id.write(pk, *row)
     written = inserted.get()
     if written is not None:
         written.append(pk)
@@ -76,7 +91,7 @@ def _insert_checkin(
         cache["recorded_by"] = recorded_by
     cache["contact_point"] = contact_point
     cache["area"] = area
-    return checkin
+    return checkin, write
 
 
 def effective_time(device_at: datetime | None, received_at: datetime) -> tuple[datetime, bool]:
@@ -132,6 +147,7 @@ def record_checkin(
     locked: bool = False,
     clears_help: bool = False,
     key: str = "",
+    then: Callable[[CheckIn], Write] | None = None,
 ) -> CheckIn:
     """Store one check-in and apply it to the person's current state, atomically.
 
@@ -157,6 +173,10 @@ def record_checkin(
 
     ``key``: the check-in's idempotency key, any channel (salama.safety.idempotency): a short
     key this person used before raises KeyUsed, nothing stored.
+
+    ``then``: a write of the caller's that belongs with this check-in (the API's Idempotency-Key
+    with its answer), made from the stored check-in and run with its writes: one statement on
+    PostgreSQL when the person's lock reserved the check-in's id (`lock_own_person_for_token`).
     """
     if status not in _STATUSES:
         raise ValidationError(_("Unknown status."))
@@ -178,13 +198,14 @@ def record_checkin(
             person = found
             if shared:
                 check_key(person, shared, status)
+        reserved_id = person.__dict__.pop(RESERVED, None)
         received_at = received_at or now
         effective_at, flagged = effective_time(device_at, received_at)
         compromised = contact_point is not None and contact_point.state == ContactState.COMPROMISED
         held = status == Status.SAFE and _held_by_call(
             person, basis, effective_at, flagged, clears_help
         )
-        checkin = _insert_checkin(
+        checkin, write = _new_checkin(
             person=person,
             status=status,
             basis=basis,
@@ -201,53 +222,124 @@ def record_checkin(
             recorded_by=recorded_by,
             contact_point=contact_point,
             area=area,
+            reserved_id=reserved_id,
         )
+        writes = _Writes(write)
         if shared:
+            writes.flush()
             claim_key(checkin, shared)
-        if compromised:
-            _alerts_on_checkin(checkin, person)
-            return checkin
-        if contact_only:
-            since = person.contact_since_decision_at
-            after = person.decision_at is not None and effective_at > person.decision_at
-            if after and (since is None or effective_at > since):
-                person.contact_since_decision_at = effective_at
-                person.save(update_fields=["contact_since_decision_at"])
-            _alerts_on_checkin(checkin, person)
-            return checkin
-        changed: list[str] = []
-        if _is_newer(checkin, person) and not held:
-            person.state, person.state_basis = status, basis
-            person.state_at, person.state_checkin_id = effective_at, checkin.pk
-            changed += ["state", "state_basis", "state_at", "state_checkin_id"]
-            if area is not None and person.area_id != area.pk:
-                person.area = area
-                changed.append("area")
-        if person.decision and person.decision_at and effective_at > person.decision_at:
-            since = person.contact_since_decision_at
-            if since is None or effective_at > since:
-                person.contact_since_decision_at = effective_at
-                changed.append("contact_since_decision_at")
-        if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
-            person.heard_at = effective_at
-            changed.append("heard_at")
-            plain, tight = due_choices(person, due_base(person))
-            if tight != plain:
-                # Heightened mode would shorten this deadline: the UPDATE decides (no lookup).
-                _save_deciding_heightened(person, changed, plain, tight, now)
-                _alerts_on_checkin(checkin, person)
-                return checkin
-            person.next_due_at = plain
-            if plain is None or plain > now:
-                person.is_overdue = False
-            changed += ["next_due_at", "is_overdue"]
-        if changed:
-            person.save(update_fields=changed)
+        if not compromised:
+            _apply(checkin, person, writes, now, contact_only=contact_only, held=held)
+        if then is not None:
+            writes.add(then(checkin))
+        writes.flush()
         _alerts_on_checkin(checkin, person)
         return checkin
 
 
-# The UPDATE of _save_deciding_heightened, written once per set of columns and mode lookup.
+class _Writes:
+    """The writes of one check-in, run together (salama.safety.prepared.write_together): on
+    PostgreSQL the check-in's INSERT, the person's UPDATE and the caller's `then` are one
+    statement. `on_answer` is called with each write's answer, after it ran."""
+
+    def __init__(self, first: Write | None) -> None:
+        self.pending: list[tuple[Write, Callable[[Any], None] | None]] = []
+        if first is not None:
+            self.add(first)
+
+    def add(self, write: Write, on_answer: Callable[[Any], None] | None = None) -> None:
+        self.pending.append((write, on_answer))
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        answers = write_together([write for write, _on in pending])
+        for (_write, on_answer), answer in zip(pending, answers, strict=True):
+            if on_answer is not None:
+                on_answer(answer)
+
+
+def _apply(
+    checkin: CheckIn,
+    person: Person,
+    writes: _Writes,
+    now: datetime,
+    *,
+    contact_only: bool,
+    held: bool,
+) -> None:
+    """Rules 3 to 5 and 7 of record_checkin: what the check-in changes on the person, added to
+    `writes` as the person's UPDATE (none when nothing changes)."""
+    effective_at = checkin.effective_at
+    if contact_only:
+        since = person.contact_since_decision_at
+        after = person.decision_at is not None and effective_at > person.decision_at
+        if after and (since is None or effective_at > since):
+            person.contact_since_decision_at = effective_at
+            writes.add(*_person_update(person, ["contact_since_decision_at"]))
+        return
+    changed: list[str] = []
+    if _is_newer(checkin, person) and not held:
+        person.state, person.state_basis = checkin.status, checkin.basis
+        person.state_at, person.state_checkin_id = effective_at, checkin.pk
+        changed += ["state", "state_basis", "state_at", "state_checkin_id"]
+        area = checkin.area
+        if area is not None and person.area_id != area.pk:
+            person.area = area
+            changed.append("area")
+    if person.decision and person.decision_at and effective_at > person.decision_at:
+        since = person.contact_since_decision_at
+        if since is None or effective_at > since:
+            person.contact_since_decision_at = effective_at
+            changed.append("contact_since_decision_at")
+    if checkin.counts_as_heard and (person.heard_at is None or effective_at > person.heard_at):
+        person.heard_at = effective_at
+        changed.append("heard_at")
+        plain, tight = due_choices(person, due_base(person))
+        if tight != plain:
+            # Heightened mode would shorten this deadline: the UPDATE decides (no lookup).
+            writes.add(*_deciding_heightened(person, changed, plain, tight, now))
+            return
+        person.next_due_at = plain
+        if plain is None or plain > now:
+            person.is_overdue = False
+        changed += ["next_due_at", "is_overdue"]
+    if changed:
+        writes.add(*_person_update(person, changed))
+
+
+def _found(answer: Any) -> None:
+    if answer is None:
+        raise Person.DoesNotExist
+
+
+def _person_update(person: Person, changed: list[str]) -> tuple[Write, Callable[[Any], None]]:
+    """person.save(update_fields=changed) as a Write (Person has no save() of its own and no
+    signal receivers); a person gone meanwhile raises Person.DoesNotExist."""
+    key = (connection.vendor, tuple(changed))
+    sql = _PLAIN_UPDATES.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sets = [f"{quote(cast(Field, Person._meta.get_field(n)).column)} = %s" for n in changed]
+        table = quote(Person._meta.db_table)
+        sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - names only
+        if len(_PLAIN_UPDATES) < 256:
+            _PLAIN_UPDATES[key] = sql
+    return Write(sql, [*_column_values(person, changed), person.pk]), _found
+
+
+def _column_values(person: Person, changed: list[str]) -> list[Any]:
+    adapt = connection.ops.adapt_datetimefield_value
+    values = []
+    for name in changed:
+        value = getattr(person, _ATTNAMES[name])
+        values.append(adapt(value) if isinstance(value, datetime) else value)
+    return values
+
+
+_PLAIN_UPDATES: dict[tuple[Any, ...], str] = {}
+
+
+# The UPDATE of _deciding_heightened, written once per set of columns and mode lookup.
 _HEIGHTENED_UPDATES: dict[tuple[Any, ...], str] = {}
 _ATTNAMES = {f.name: f.attname for f in Person._meta.concrete_fields}
 
@@ -261,31 +353,25 @@ def _heightened_update(changed: list[str], heightened: str, split: bool) -> str:
     else:
         sets.append(f"{quote('is_overdue')} = %s")
     table = quote(Person._meta.db_table)
-    return (
-        f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - no input in names
-        f" RETURNING {quote('next_due_at')} = %s"
-    )
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - names only
 
 
-def _save_deciding_heightened(
+def _deciding_heightened(
     person: Person,
     changed: list[str],
     plain: datetime | None,
     tight: datetime | None,
     now: datetime,
-) -> None:
+) -> tuple[Write, Callable[[Any], None]]:
     """Write `changed` and the deadline in ONE statement that decides itself whether heightened
     mode applies (`heightened_applies` as SQL): the lookup runs after the person's lock is held,
     in that statement's own snapshot, so a mode a coordinator committed just before counts, as it
     did with a separate lookup; a mode committed after it recomputes this person's deadline
-    under the same lock (`set_heightened`). Sets next_due_at and is_overdue on `person`."""
+    under the same lock (`set_heightened`). Once written, next_due_at and is_overdue are set on
+    `person`."""
     assert plain is not None and tight is not None
-    ops = connection.ops
-    adapt = ops.adapt_datetimefield_value
-    params: list[Any] = []
-    for name in changed:
-        value = getattr(person, _ATTNAMES[name])
-        params.append(adapt(value) if isinstance(value, datetime) else value)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = _column_values(person, changed)
     heightened, heightened_params = heightened_sql(person, now)
     due_plain = adapt(plain)
     due_tight = adapt(tight)
@@ -303,14 +389,15 @@ def _save_deciding_heightened(
         sql = _heightened_update(changed, heightened, split)
         if len(_HEIGHTENED_UPDATES) < 256:
             _HEIGHTENED_UPDATES[key] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, person.pk, due_tight])
-        row = cursor.fetchone()
-    if row is None:
-        raise Person.DoesNotExist
-    applied = bool(row[0])
-    person.next_due_at = tight if applied else plain
-    person.is_overdue = overdue[tight] if applied else overdue[plain]
+
+    def written(applied: Any) -> None:
+        if applied is None:
+            raise Person.DoesNotExist
+        person.next_due_at = tight if applied else plain
+        person.is_overdue = overdue[tight] if applied else overdue[plain]
+
+    returning = f"{connection.ops.quote_name('next_due_at')} = %s"
+    return Write(sql, [*params, person.pk], returning, [due_tight]), written
 
 
 def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) -> Person | None:
@@ -339,7 +426,37 @@ def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
     )
 
 
+def _next_checkin_id() -> RawSQL:
+    """nextval() of the check-ins' id sequence (PostgreSQL), its name read once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [CheckIn._meta.db_table])
+        sequence = cursor.fetchone()[0]
+    literal = "'" + sequence.replace("'", "''") + "'"
+    return RawSQL(f"nextval({literal}::regclass)", [])  # noqa: S611 - our own schema's name
+
+
+def _own_person_for_token_query(
+    org_id: int, membership_id: int, token_id: int, role: str
+) -> "QuerySet[Person]":
+    # The same, reading the organisation afresh, checking the caller's token in the same
+    # statement (salama.safety.tokens.still_valid) and, on PostgreSQL, taking the id of the
+    # check-in to come from its sequence.
+    from salama.safety.tokens import still_valid
+
+    query = (
+        _own_person_query(org_id, membership_id)
+        .select_related("org")
+        .defer("org__credentials")
+        .annotate(**{TOKEN_HOLDS: Exists(still_valid(token_id, membership_id, role))})
+    )
+    if connection.vendor == "postgresql":
+        query = query.annotate(**{RESERVED: _next_checkin_id()})
+    return query
+
+
 _own_person = Prepared(_own_person_query, 0, 0)
+_own_person_for_token = Prepared(_own_person_for_token_query, 0, 0, 0, "")
+TOKEN_HOLDS = "token_holds"
 
 
 def _person_by_pk_query(pk: int) -> "QuerySet[Person]":
@@ -372,6 +489,23 @@ def lock_own_person(org: Organisation, membership: Membership) -> Person | None:
     if person is not None:
         person.org = org
     return person
+
+
+def lock_own_person_for_token(membership: Membership, token_id: int) -> tuple[Person | None, bool]:
+    """(the person, whether the token holds): `lock_own_person` for the API's check-in by an
+    API token, in ONE statement that also checks that token `token_id` still authenticates as
+    `membership` with its role (salama.safety.tokens.still_valid; the person is None when the
+    membership has none, and then the token is checked by a statement of its own), reads the
+    organisation afresh, and on PostgreSQL takes the id of the one check-in about to be
+    recorded for this person (`RESERVED`), so that record_checkin writes it together with the
+    person's UPDATE (an id taken and not used is only a gap in the sequence)."""
+    values = (membership.org_id, membership.pk, token_id, membership.role)
+    person = _own_person_for_token(*values)
+    if person is None:
+        from salama.safety.tokens import still_valid
+
+        return None, still_valid(token_id, membership.pk, membership.role).exists()
+    return person, bool(person.__dict__.pop(TOKEN_HOLDS))
 
 
 def _alerts_on_checkin(checkin: CheckIn, person: Person) -> None:

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salama.accounts.models import Membership, OrgScoped, User
+from salama.accounts.models import Membership, Organisation, OrgScoped, User
 from salama.lib import clock
 from salama.lib.fields import EncryptedTextField
 from salama.people.models import Area, Basis, Certainty, ContactPoint, DecisionKind, Person, Status
@@ -43,7 +43,14 @@ class ImmutableError(Exception):
 
 
 class CheckIn(OrgScoped):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="checkins")
+    # No index of their own: checkin_org_received and checkin_person_time begin with them (each
+    # check-in's INSERT maintains every index).
+    org = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="checkins", db_index=False
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
@@ -171,6 +178,10 @@ class Heightened(OrgScoped):
 class IdempotencyKey(OrgScoped):
     """One API request's key and its first answer (encrypted), kept at least 30 days."""
 
+    # No index of its own: idempotency_key_unique begins with it.
+    org = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     body_hash = models.CharField(max_length=64)

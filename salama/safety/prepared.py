@@ -214,6 +214,17 @@ class Insert(Generic[M]):
     def __call__(self, *values: Any) -> int:
         return self.many([values])[0]
 
+    def write(self, *values: Any) -> "Write":
+        """This INSERT of one row as a Write (`write_together`), answering the new row's id."""
+        connection = connections[self.alias]
+        if len(values) != len(self.columns):
+            raise TypeError(f"expected {len(self.columns)} values, got {len(values)}")
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [adapt(v) if isinstance(v, datetime) else v for v in values]
+        sql = self._statement(connection, 1)
+        head, _, _ = sql.rpartition(" RETURNING ")
+        return Write(head, params, connection.ops.quote_name(self.pk_column))
+
     def many(self, rows: list[tuple[Any, ...]]) -> list[int]:
         """Insert `rows` in one statement; their ids, in the same order."""
         connection = connections[self.alias]
@@ -240,3 +251,56 @@ class Insert(Generic[M]):
         obj._state = state
         obj.__dict__.update(values)
         return obj
+
+
+class Write:
+    """One INSERT or UPDATE to run with others as ONE statement (`write_together`): its SQL
+    without RETURNING, its parameters, and the one expression it answers (`returning`, with its
+    own parameters), NULL when it touched no row."""
+
+    __slots__ = ("sql", "params", "returning", "returning_params")
+
+    def __init__(
+        self, sql: str, params: list[Any], returning: str = "1", returning_params: Any = ()
+    ) -> None:
+        self.sql, self.params = sql, params
+        self.returning, self.returning_params = returning, list(returning_params)
+
+
+_TOGETHER: dict[tuple[str, ...], str] = {}
+
+
+def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
+    """Run `writes` in order and answer each one's `returning` (None: no row). On PostgreSQL
+    they are one statement, `WITH w0 AS (…), w1 AS (…) SELECT …` (one round trip instead of
+    one per write; every part sees the same snapshot, so no part may read what another writes:
+    the foreign keys between them are checked at COMMIT, as Django creates them deferred).
+    Elsewhere one statement each."""
+    connection = connections[alias]
+    if not writes:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(writes) == 1:
+            answers = []
+            for w in writes:
+                cursor.execute(f"{w.sql} RETURNING {w.returning}", [*w.params, *w.returning_params])
+                row = cursor.fetchone()
+                answers.append(None if row is None else row[0])
+            return answers
+        key = tuple(f"{w.sql}\x00{w.returning}" for w in writes)
+        sql = _TOGETHER.get(key)
+        if sql is None:
+            parts = ", ".join(
+                f"w{i} AS ({w.sql} RETURNING {w.returning} AS v)" for i, w in enumerate(writes)
+            )
+            answers_sql = ", ".join(f"(SELECT v FROM w{i})" for i in range(len(writes)))  # noqa: S608
+            sql = f"WITH {parts} SELECT {answers_sql}"  # noqa: S608 - no input in the SQL
+            if len(_TOGETHER) < 256:
+                _TOGETHER[key] = sql
+        params: list[Any] = []
+        for w in writes:
+            params += w.params
+            params += w.returning_params
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return list(row)

@@ -1,7 +1,8 @@
 """A seized phone's token stops working at once, in every server process: the token is revoked
 (or the phone marked lost) here while a real server in another process (`salama serve`,
 gunicorn) keeps serving, and its next request with that token is refused. Nothing about a token
-may outlive its revocation in a process's memory (salama.safety.tokens)."""
+may outlive its revocation in a process's memory: a token the server remembers is checked in
+the database with every check-in (salama.safety.tokens)."""
 
 import json
 import os
@@ -106,6 +107,9 @@ def test_a_revoked_token_is_refused_by_a_server_that_kept_serving(server: str) -
     assert [_checkin(server, token, f"k{i}") for i in range(3)] == [201, 201, 201]
     revoke_token(token=ApiToken.objects.get(user=world.users["staff"]))
     assert _checkin(server, token, "after") == 401
+    # A key it used before is not replayed either (the server has the token in its memory:
+    # it is checked in the statement that would find the answer's person).
+    assert _checkin(server, token, "k0") == 401
 
 
 def test_a_phone_marked_lost_ends_its_token_in_a_server_that_kept_serving(server: str) -> None:

@@ -242,12 +242,7 @@ def create_checkin(request: HttpRequest, payload: CheckInIn) -> HttpResponse:
     """Record a check-in: for yourself (no codename), a member of your team (leads, basis
     proxy-seen) or anyone (coordinators, basis relayed)."""
     key = request.headers.get("Idempotency-Key", "")
-    try:
-        return answer_checkin(request, payload, key)
-    except tokens.Unconfirmed:
-        # Nothing was written: the token as the database has it now (401 if revoked).
-        tokens.authenticate_again(request, CHECKIN_ROLES)
-        return answer_checkin(request, payload, key)
+    return tokens.confirmed(request, CHECKIN_ROLES, lambda: answer_checkin(request, payload, key))
 
 
 def answer_checkin(request: HttpRequest, payload: CheckInIn, key: str) -> HttpResponse:

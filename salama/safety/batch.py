@@ -31,7 +31,7 @@ from salama.lib.apiaccess import api_roles
 from salama.lib.clock import now
 from salama.lib.fields import seal
 from salama.people.models import Person, Status
-from salama.safety import services
+from salama.safety import services, tokens
 from salama.safety.api import (
     CHECKIN_ROLES,
     KEY_MAX,
@@ -44,7 +44,7 @@ from salama.safety.api import (
     body_hash,
     legacy_body_hash,
 )
-from salama.safety.checkins import inserted
+from salama.safety.checkins import RESERVED, inserted
 from salama.safety.models import IdempotencyKey
 from salama.safety.tokens import gated
 
@@ -187,6 +187,8 @@ class _Pass:
         ):
             self.answers[key] = ((hashed,), status, text)
         self.claims: list[tuple[Any, ...]] = []
+        self.count = len(raws)
+        self.ids: list[int] | None = None  # reserved for the caller's own check-ins
 
     def item(self, raw: Any) -> dict[str, Any]:
         """As _item answers it, without a savepoint: nothing is written before an item is
@@ -219,6 +221,13 @@ class _Pass:
             self.own = None
         elif self.own is None:
             self.own = services.lock_own_person(self.org, self.request.membership)  # type: ignore[attr-defined]
+        if self.own is not None and not payload.codename and RESERVED not in self.own.__dict__:
+            # Its check-in's INSERT with the person's UPDATE: one statement (PostgreSQL).
+            if self.ids is None:
+                # Taken after the lock, used in the order of the items (ids rise with them).
+                self.ids = services.reserve_checkin_ids(self.count)[::-1]
+            if self.ids:
+                self.own.__dict__[RESERVED] = self.ids.pop()
         written: list[int] = []
         token = inserted.set(written)
         try:
@@ -268,6 +277,10 @@ def _answered(key: str, status: int, text: str, replayed: bool = False) -> dict[
 def create_checkins(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
     """Record many check-ins, each with its own idempotency key (`key`), answered one by one in
     the order sent, as POST /checkins would answer each (see salama.safety.batch)."""
+    return tokens.confirmed(request, CHECKIN_ROLES, lambda: _answer(request, payload))
+
+
+def _answer(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
     try:
         with transaction.atomic():
             fast = _Pass(request, payload.items)

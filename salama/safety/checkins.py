@@ -12,7 +12,6 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, Field, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from salama.accounts.models import Membership, Organisation
@@ -426,36 +425,58 @@ def _own_person_query(org_id: int, membership_id: int) -> "QuerySet[Person]":
     )
 
 
-def _next_checkin_id() -> RawSQL:
-    """nextval() of the check-ins' id sequence (PostgreSQL), its name read once."""
+def _nextval() -> str:
+    """nextval() of the check-ins' id sequence as SQL (PostgreSQL), its name read once."""
+    if not _SEQUENCE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [CheckIn._meta.db_table])
+            _SEQUENCE.append(cursor.fetchone()[0])
+    literal = "'" + _SEQUENCE[0].replace("'", "''") + "'"
+    return f"nextval({literal}::regclass)"
+
+
+_SEQUENCE: list[str] = []
+
+
+def _next_checkin_id() -> str | None:
+    # Taken once the person is locked: ids then rise with the order check-ins of one person
+    # are recorded in, as when the INSERT took them (alerts read "this person's check-ins
+    # since the alert's" by id).
+    return _nextval() if connection.vendor == "postgresql" else None
+
+
+def reserve_checkin_ids(count: int) -> list[int]:
+    """Ids for up to `count` check-ins about to be recorded, in one statement (PostgreSQL;
+    elsewhere none): set one on a locked person as `RESERVED` before each record_checkin, so
+    that each check-in's INSERT runs with its person's UPDATE (the batch). An id not used is
+    only a gap in the sequence."""
+    if connection.vendor != "postgresql" or count < 1:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [CheckIn._meta.db_table])
-        sequence = cursor.fetchone()[0]
-    literal = "'" + sequence.replace("'", "''") + "'"
-    return RawSQL(f"nextval({literal}::regclass)", [])  # noqa: S611 - our own schema's name
+        cursor.execute(f"SELECT {_nextval()} FROM generate_series(1, %s)", [count])  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _own_person_for_token_query(
     org_id: int, membership_id: int, token_id: int, role: str
 ) -> "QuerySet[Person]":
-    # The same, reading the organisation afresh, checking the caller's token in the same
-    # statement (salama.safety.tokens.still_valid) and, on PostgreSQL, taking the id of the
-    # check-in to come from its sequence.
+    # The same, reading the organisation afresh and checking the caller's token in the same
+    # statement (salama.safety.tokens.still_valid); on PostgreSQL it also takes the id of the
+    # check-in to come from its sequence, once the person is locked (`after`).
     from salama.safety.tokens import still_valid
 
-    query = (
+    return (
         _own_person_query(org_id, membership_id)
         .select_related("org")
         .defer("org__credentials")
         .annotate(**{TOKEN_HOLDS: Exists(still_valid(token_id, membership_id, role))})
     )
-    if connection.vendor == "postgresql":
-        query = query.annotate(**{RESERVED: _next_checkin_id()})
-    return query
 
 
 _own_person = Prepared(_own_person_query, 0, 0)
-_own_person_for_token = Prepared(_own_person_for_token_query, 0, 0, 0, "")
+_own_person_for_token = Prepared(
+    _own_person_for_token_query, 0, 0, 0, "", after=(RESERVED, _next_checkin_id)
+)
 TOKEN_HOLDS = "token_holds"
 
 

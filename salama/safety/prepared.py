@@ -48,9 +48,23 @@ def _standin(example: Any) -> Any:
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet[Any], standins: list[Any], alias: str) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        standins: list[Any],
+        alias: str,
+        after: tuple[str, Callable[[], str | None]] | None = None,
+    ) -> None:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        self.after: str | None = None
+        if after is not None:
+            expression = after[1]()
+            if expression is not None:
+                # Evaluated on the row the query found, once it is found (and locked: the
+                # inner query's FOR UPDATE has taken the lock when the outer SELECT reads it).
+                sql = f"SELECT *, {expression} FROM ({sql}) AS found"  # noqa: S608 - ours
+                self.after = after[0]
         connection = connections[alias]
         adapted = [self._adapt(connection, s) for s in standins]
         slots: list[int | None] = []
@@ -111,6 +125,8 @@ class _Compiled:
             _populate(populator, row, obj)
         for name, position in self.annotations.items():
             setattr(obj, name, row[position])
+        if self.after is not None:
+            setattr(obj, self.after, row[-1])
         return obj
 
 
@@ -148,11 +164,19 @@ def _populate(populator: Any, row: Any, from_obj: Model) -> None:
 
 class Prepared(Generic[M]):
     def __init__(
-        self, build: Callable[..., QuerySet[M]], *examples: Any, alias: str = "default"
+        self,
+        build: Callable[..., QuerySet[M]],
+        *examples: Any,
+        alias: str = "default",
+        after: tuple[str, Callable[[], str | None]] | None = None,
     ) -> None:
+        """`after`: (attribute, a function answering an SQL expression or None): the
+        expression is evaluated on the row found, after the query has found and locked it,
+        and set as that attribute (salama.safety.checkins: the id of the check-in to come)."""
         self.build = build
         self.examples = examples
         self.alias = alias
+        self.after = after
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -166,7 +190,7 @@ class Prepared(Generic[M]):
                 queryset = self.build(*standins)
                 if not queryset.ordered:  # as QuerySet.first()
                     queryset = queryset.order_by("pk")
-                compiled = _Compiled(queryset[:1], standins, alias)
+                compiled = _Compiled(queryset[:1], standins, alias, self.after)
                 self._compiled[key] = compiled
         return compiled
 

@@ -24,6 +24,7 @@ from salama.safety.checkins import (
     lock_person_by_pk,
     purge_idempotency_keys,
     record_checkin,
+    reserve_checkin_ids,
 )
 from salama.safety.deadlines import (
     active_heightened,
@@ -91,6 +92,7 @@ __all__ = [
     "leaves_sweep",
     "lock_own_person",
     "lock_own_person_for_token",
+    "reserve_checkin_ids",
     "lock_person",
     "lock_person_by_pk",
     "make_decision",

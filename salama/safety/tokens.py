@@ -5,8 +5,9 @@ user and one organisation, revocable. `TokenAuth` lets django-ninja accept them 
 import copy
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
@@ -21,6 +22,7 @@ from salama.lib.apiaccess import SignedInSession
 from salama.safety.prepared import Prepared
 
 LAST_USED_STEP = timedelta(minutes=5)
+T = TypeVar("T")
 
 
 def token_hash(token: str) -> str:
@@ -109,12 +111,14 @@ class Unconfirmed(Exception):  # noqa: N818 - a signal, not an error
 
 
 def _identify(request: HttpRequest, row: ApiToken, seen: bool) -> Any:
+    # Copies: a remembered token's objects are never shared between requests.
     membership = copy.copy(row.member)  # type: ignore[attr-defined]
     user = copy.copy(row.user)
-    membership.org, membership.user = row.org, user
+    membership.org, membership.user = copy.copy(row.org), user
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_STEP:
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        # Only while it still authenticates: a revoked token's refused use is not its last use.
+        _valid().filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
     request.user = user
     request.org = membership.org  # type: ignore[attr-defined]
@@ -176,6 +180,20 @@ def authenticate_again(request: HttpRequest, allowed: tuple[str, ...]) -> None:
     _SEEN.pop(row.token_hash, None)
     _identify(request, _look_up(row.token_hash), seen=False)
     _gate(request, True, allowed)
+
+
+def confirmed(request: HttpRequest, allowed: tuple[str, ...], answer: Callable[[], T]) -> T:
+    """`answer()`; if it finds the request's token no longer holds (`Unconfirmed`: nothing was
+    written), the token is looked up again (401, 403) and `answer()` runs once more, with the
+    token as the database has it now. A token that fails even then is refused (401)."""
+    try:
+        return answer()
+    except Unconfirmed:
+        authenticate_again(request, allowed)
+    try:
+        return answer()
+    except Unconfirmed:
+        raise _bad_token() from None
 
 
 def _gate(request: HttpRequest, result: Any, allowed: tuple[str, ...]) -> Any:

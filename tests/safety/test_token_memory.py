@@ -95,3 +95,34 @@ def test_a_check_in_for_a_codename_looks_the_token_up_again(token: str, staff: U
     before = _written()
     assert _post(token, "k-7", body).status_code == 401
     assert _written() == before
+
+
+@pytest.mark.parametrize("path", ["/api/checkins", "/api/checkins/batch"])
+def test_a_token_revoked_while_its_request_is_answered_is_refused_not_an_error(
+    token: str, staff: User, world: Any, monkeypatch: Any, path: str
+) -> None:
+    """Revoked between authentication and the lock (the check in the lock finds it): 401 after
+    a fresh look-up, nothing written — also for a batch, and for a caller without a person."""
+    from salama.people.models import Person
+    from salama.safety import checkins, services
+
+    original = checkins.lock_own_person_for_token
+
+    def revoked_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        ApiToken.objects.filter(user=staff).update(revoked_at=clock.now())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "lock_own_person_for_token", revoked_meanwhile)
+    # The batch's fast pass locks the caller's person without the token; a caller with no
+    # person reaches the token's check in the lock there too.
+    Person.objects.filter(membership__user=staff).update(membership=None)
+    before = _written()
+    body = '{"status": "SAFE"}'
+    if path.endswith("batch"):
+        body = '{"items": [{"key": "b-1", "status": "SAFE"}]}'
+    response = Client().post(
+        path, data=body, content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k-8"},
+    )  # fmt: skip
+    assert response.status_code == 401, response.content
+    assert _written() == before

@@ -43,7 +43,8 @@ class _Insert:
         self.fields: list[Field] = [
             f for f in meta.local_concrete_fields if f is not meta.auto_field
         ]
-        self.relations = [f for f in self.fields if f.is_relation]
+        # A set: Django's check tests each of the model's fields for membership in it.
+        self.relations = frozenset(f for f in self.fields if f.is_relation)
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         table = quote(meta.db_table)
@@ -114,6 +115,7 @@ class _Pair:
         quote = connections[alias].ops.quote_name
         self.parent, self.child, self.link = parent, child, link
         self.fields = [f for f in child.fields if f is not link]
+        self.child_relations = frozenset(f for f in child.relations if f is not link)
         columns = ", ".join(quote(f.column) for f in child.fields)
         values = ", ".join("p.id" if f is link else "%s" for f in child.fields)
         self.sql = (
@@ -153,8 +155,7 @@ def insert_pair(parent: Model, child: Model, link: str, *, using: str = "default
     )
     params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in pair.parent.fields]
     pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
-    relations = [f for f in pair.child.relations if f is not pair.link]
-    child._prepare_related_fields_for_save(operation_name="save", fields=relations)  # type: ignore[attr-defined]
+    child._prepare_related_fields_for_save(operation_name="save", fields=pair.child_relations)  # type: ignore[attr-defined]
     params += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in pair.fields]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(pair.sql, params)
@@ -176,7 +177,8 @@ class _Update:
         meta = model._meta
         quote = connection.ops.quote_name
         self.fields: list[Any] = [meta.get_field(n) for n in names]
-        self.relations = [f for f in self.fields if f.is_relation]
+        # A set: Django's check tests each of the model's fields for membership in it.
+        self.relations = frozenset(f for f in self.fields if f.is_relation)
         sets = ", ".join(f"{quote(f.column)} = %s" for f in self.fields)
         table = quote(meta.db_table)
         self.sql = f"UPDATE {table} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608

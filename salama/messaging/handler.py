@@ -466,7 +466,7 @@ def _checkin(
     area = Area.objects.for_org(ctx.org).filter(pk=area_id).first() if area_id else None
     # Locked here, in the handling's transaction (which any error rolls back whole, the stored
     # text kept): record_checkin needs no savepoint of its own.
-    locked = lock_person_by_pk(person.pk)  # compiled once: lock_person's statement
+    locked = lock_person_by_pk(person.pk, reserve=True)  # compiled once, the id taken too
     if locked is None:
         raise Person.DoesNotExist
     return record_checkin(

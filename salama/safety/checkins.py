@@ -495,12 +495,15 @@ def _person_by_pk_query(pk: int) -> "QuerySet[Person]":
 # record_checkin's lock of a person it was given (every channel but the API's own check-in):
 # the same statement as lock_person(Person.objects.filter(pk=...)), compiled once.
 _person_by_pk = Prepared(_person_by_pk_query, 0)
+_person_by_pk_reserving = Prepared(_person_by_pk_query, 0, after=(RESERVED, _next_checkin_id))
 
 
-def lock_person_by_pk(pk: int) -> Person | None:
+def lock_person_by_pk(pk: int, reserve: bool = False) -> Person | None:
     """`lock_person(Person.objects.filter(pk=pk))`, its query compiled once (a text's check-in
-    locks its sender's person on every request)."""
-    return _person_by_pk(pk)
+    locks its sender's person on every request). `reserve`: on PostgreSQL the same statement
+    takes the id of the one check-in about to be recorded for this person, once it is locked
+    (`RESERVED`: record_checkin then writes it with the person's UPDATE)."""
+    return (_person_by_pk_reserving if reserve else _person_by_pk)(pk)
 
 
 def lock_own_person(org: Organisation, membership: Membership) -> Person | None:

@@ -291,7 +291,7 @@ def reply(
         reason="reply",
         language=person.language if person is not None else None,
         cause_ids={"inbound": ctx.inbound.pk},
-        savepoint=False,  # handling a text is one savepoint (salama.messaging.inbound)
+        savepoint=False,  # an error rolls the text's whole handling back (messaging.inbound)
         wording=read.get(template, texts.UNREAD) if person is not None else texts.UNREAD,
     )
 

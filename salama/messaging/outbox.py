@@ -125,7 +125,7 @@ def queue_message(
 ) -> Message | None:
     """Render `template` for the recipient and queue it, inside the caller's transaction.
     ``savepoint=False``: the caller lets any error roll back its own savepoint or transaction
-    (a text's reply: handling one text is one savepoint), so this one is not needed.
+    (a text's reply: handling one text is all or nothing), so this one is not needed.
     ``wording``: the organisation's wording of `template` in `language` as the caller read it
     in this transaction (None: none, the default wording; see texts.render).
 

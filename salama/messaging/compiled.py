@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
@@ -35,6 +35,50 @@ def _key(alias: str) -> str:
     return f"{alias}:{connections[alias].vendor}"
 
 
+Prep = Callable[[Model, bool, Any], Any]
+_UNSET = object()
+
+# Field classes whose value, when it is exactly of this type (or None), is what
+# ``get_db_prep_save`` would send: their preparation only converts other types.
+_PLAIN: dict[type[Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+def _preparer(field: Field) -> Prep:
+    """``field.get_db_prep_save(field.pre_save(obj, add), connection)``, with the field's
+    machinery skipped where it would change nothing: a field of a plain class (exactly, not a
+    subclass such as an encrypted field) or a foreign key to an integer key, whose value is
+    already of its type or None. Anything else goes through Django."""
+
+    def generic(obj: Model, add: bool, connection: Any) -> Any:
+        return field.get_db_prep_save(field.pre_save(obj, add), connection)  # type: ignore[arg-type]
+
+    kind = _PLAIN.get(type(field))
+    if kind is None and type(field) is models.ForeignKey:
+        target = field.target_field  # type: ignore[attr-defined]
+        if type(target) in (models.AutoField, models.BigAutoField):
+            kind = int
+    if kind is None or type(field).pre_save is not Field.pre_save:
+        return generic
+    attname = field.attname
+
+    def plain(obj: Model, add: bool, connection: Any) -> Any:
+        value = obj.__dict__.get(attname, _UNSET)  # unset (deferred): Django loads it
+        if value is None or type(value) is kind:
+            return value
+        return generic(obj, add, connection)
+
+    return plain
+
+
 class _Insert:
     def __init__(self, model: type[Model], alias: str) -> None:
         connection = connections[alias]
@@ -45,6 +89,7 @@ class _Insert:
         ]
         # A set: Django's check tests each of the model's fields for membership in it.
         self.relations = frozenset(f for f in self.fields if f.is_relation)
+        self.preps = [_preparer(f) for f in self.fields]
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         table = quote(meta.db_table)
@@ -87,7 +132,7 @@ def insert(obj: M, *, using: str = "default") -> M:
     obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
         operation_name="save", fields=compiled.relations
     )
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in compiled.fields]
+    params = [prep(obj, True, connection) for prep in compiled.preps]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         if compiled.returning:
@@ -115,6 +160,7 @@ class _Pair:
         quote = connections[alias].ops.quote_name
         self.parent, self.child, self.link = parent, child, link
         self.fields = [f for f in child.fields if f is not link]
+        self.preps = [p for f, p in zip(child.fields, child.preps, strict=True) if f is not link]
         self.child_relations = frozenset(f for f in child.relations if f is not link)
         columns = ", ".join(quote(f.column) for f in child.fields)
         values = ", ".join("p.id" if f is link else "%s" for f in child.fields)
@@ -153,10 +199,10 @@ def insert_pair(parent: Model, child: Model, link: str, *, using: str = "default
     parent._prepare_related_fields_for_save(  # type: ignore[attr-defined]
         operation_name="save", fields=pair.parent.relations
     )
-    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in pair.parent.fields]
+    params = [prep(parent, True, connection) for prep in pair.parent.preps]
     pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
     child._prepare_related_fields_for_save(operation_name="save", fields=pair.child_relations)  # type: ignore[attr-defined]
-    params += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in pair.fields]
+    params += [prep(child, True, connection) for prep in pair.preps]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(pair.sql, params)
         child_pk, parent_pk = cursor.fetchone()
@@ -179,6 +225,7 @@ class _Update:
         self.fields: list[Any] = [meta.get_field(n) for n in names]
         # A set: Django's check tests each of the model's fields for membership in it.
         self.relations = frozenset(f for f in self.fields if f.is_relation)
+        self.preps = [_preparer(f) for f in self.fields]
         sets = ", ".join(f"{quote(f.column)} = %s" for f in self.fields)
         table = quote(meta.db_table)
         self.sql = f"UPDATE {table} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
@@ -199,7 +246,7 @@ def update(obj: Model, fields: Sequence[str], *, using: str = "default") -> None
     obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
         operation_name="save", fields=compiled.relations
     )
-    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in compiled.fields]
+    params = [prep(obj, False, connection) for prep in compiled.preps]
     pk = model._meta.pk
     params.append(pk.get_db_prep_value(obj.pk, connection))
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:

@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -154,7 +154,9 @@ def _handle(row: InboundMessage, *, replies: bool) -> dict[str, Any]:
     row.handled_at = clock.now()
     row.last_error = ""
     compiled.update(row, _HANDLED_FIELDS)  # row.save(update_fields=...), written once
-    result = asdict(outcome)
+    # dataclasses.asdict, for this flat record without its deep copy of every value.
+    result = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
+    result["codenames"] = list(outcome.codenames)
     point = row.contact_point_id
     mine = [m for m in queued if point is not None and m.contact_point_id == point]
     result["reply"] = " / ".join(str(m.body) for m in mine)

@@ -152,12 +152,15 @@ class _Lookup:
             "person": quote(Person._meta.db_table),
             "wording": quote(MessageTemplate._meta.db_table),
         }
+        # Each person's columns of higher apps (hooks.sender_person_columns), after the wording.
+        self.extra = hooks.sender_person_columns(quote=quote)
+        extra = "".join(f", {sql}" for _name, sql in self.extra)
         self.sql = (
             f"SELECT {self.point.sql}, {self.membership.sql},"  # noqa: S608 - names only
             f" EXISTS (SELECT 1 FROM {table['asked']} a WHERE a.contact_point_id = cp.id),"
             f" {self.person.sql},"
             f" (SELECT w.body FROM {table['wording']} w WHERE w.org_id = p.org_id"
-            "   AND w.key = %s AND w.language = p.language)"
+            f"   AND w.key = %s AND w.language = p.language){extra}"
             f" FROM {table['point']} cp"
             f" LEFT OUTER JOIN {table['membership']} m ON m.id = cp.membership_id"
             f" LEFT OUTER JOIN {table['through']} t ON t.contactpoint_id = cp.id"
@@ -186,7 +189,10 @@ class _Lookup:
             person = self.person.build(row, at)
             if person.org_id == org.pk:
                 person.org = org
-            person.wording = {REPLY_OK: row[at + self.person.width]}  # type: ignore[attr-defined]
+            after = at + self.person.width
+            person.wording = {REPLY_OK: row[after]}  # type: ignore[attr-defined]
+            for i, (name, _sql) in enumerate(self.extra, start=1):
+                setattr(person, name, row[after + i])
             persons.append(person)
         ContactPoint.membership.field.set_cached_value(point, membership)
         point.org = org  # queueing a reply asks for it (the channel): no second read

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from salama.accounts.models import Organisation
-from salama.lib.hooks import Provider
+from salama.lib.hooks import Gather, Provider
 from salama.messaging.models import InboundMessage
 from salama.people.models import ContactPoint, Person
 from salama.safety.models import CheckIn
@@ -82,3 +84,14 @@ alert_is_open = Provider("messaging.alert_is_open", _alert_is_open)
 # Personal codes were tried too often from a number or for a person (`by`: "person" or
 # "number"): a routine alert to the coordinators on duty, audited with ids; its id.
 code_locked = Provider("messaging.code_locked", _code_locked)
+
+
+def _sender_person_columns(*, quote: Callable[[str], str]) -> tuple[str, str]:
+    raise NotImplementedError
+
+
+# What the ONE statement that reads a text's sender and their persons (salama.messaging.handler)
+# also reads for each person: (attribute, the SQL of one value, which may name the person's row
+# as `p`; `quote` quotes a table's name), set as that attribute on each person read. rollcalls:
+# the keyed hash of the person's duress word (no statement of its own for every SAFE text).
+sender_person_columns = Gather("messaging.sender_person_columns", _sender_person_columns)

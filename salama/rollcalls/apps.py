@@ -18,6 +18,11 @@ class RollcallsConfig(AppConfig):
         )
         # A SAFE that carries the person's duress word raises the duress alert, whatever answered.
         commands.watch(check_duress)
+        # Its word's keyed hash read with the sender's persons (no statement of its own).
+        from salama.messaging import hooks as messaging_hooks
+        from salama.rollcalls.duress import word_hash_column
+
+        messaging_hooks.sender_person_columns.register(word_hash_column)
         # The same word in the field page's note (O1): the same alert, the same quiet.
         from salama.safety import hooks as safety_hooks
 

@@ -8,6 +8,7 @@ person); the alert is raised quietly (no "received" or "seen" to the sender).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -129,10 +130,26 @@ def _form_query(org_id: int, person_id: int) -> QuerySet[DuressForm]:
 _form_of = Prepared(_form_query, 0, 0)
 
 
+# The keyed hash of a person's duress word, read with the text's sender and persons (one
+# statement: messaging.hooks.sender_person_columns); None when the person has none.
+WORD_HASH = "duress_word_hash"
+_UNREAD = object()
+
+
+def word_hash_column(*, quote: Callable[[str], str]) -> tuple[str, str]:
+    table = quote(DuressForm._meta.db_table)
+    return WORD_HASH, (
+        f"(SELECT d.word_hash FROM {table} d"  # noqa: S608 - names only
+        " WHERE d.org_id = p.org_id AND d.person_id = p.id)"
+    )
+
+
 def is_duress(person: Person, text: str) -> bool:
     """Whether `text` carries `person`'s duress word (keyed-hash compare, word by word)."""
-    form = _form_of(person.org_id, person.pk)
-    stored = form.word_hash if form is not None else ""
+    stored = person.__dict__.get(WORD_HASH, _UNREAD)
+    if stored is _UNREAD:
+        form = _form_of(person.org_id, person.pk)
+        stored = form.word_hash if form is not None else ""
     if not stored:
         return False
     return any(_hash(person.org_id, t) == stored for t in tokens(text))

@@ -44,7 +44,7 @@ from salama.safety.api import (
     body_hash,
     legacy_body_hash,
 )
-from salama.safety.checkins import RESERVED, inserted
+from salama.safety.checkins import RESERVED, HeldWrites, holding_writes, inserted
 from salama.safety.models import IdempotencyKey
 from salama.safety.tokens import gated
 
@@ -251,15 +251,17 @@ class _Pass:
         self.claims.append((org_id, self.user_id, key, hashed, 201, seal(org_id, text), now()))
         return _answered(key, 201, text)
 
-    def claim(self) -> None:
-        """Every new key with its answer, in one INSERT; a key claimed meanwhile by another
-        request fails it, and the batch is answered again item by item (which replays it)."""
-        if not self.claims:
-            return
+    def claim(self, held: HeldWrites) -> None:
+        """Every new key with its answer, in one INSERT, written with the items' held writes
+        (one statement on PostgreSQL); a key claimed meanwhile by another request fails it, and
+        the batch is answered again item by item (which replays it)."""
+        keys = [_key_insert.write_rows(self.claims)] if self.claims else []
         try:
-            _key_insert.many(self.claims)  # no savepoint: a failure rolls the whole pass back
+            held.release(also=keys)  # no savepoint: a failure rolls the whole pass back
         except IntegrityError as taken:
             raise _Again from taken
+        except Person.DoesNotExist as gone:  # not while it is locked; answered item by item
+            raise _Again from gone
 
 
 def _answered(key: str, status: int, text: str, replayed: bool = False) -> dict[str, Any]:
@@ -282,10 +284,10 @@ def create_checkins(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
 
 def _answer(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), holding_writes() as held:
             fast = _Pass(request, payload.items)
             results = [fast.item(raw) for raw in payload.items]
-            fast.claim()
+            fast.claim(held)
             return {"results": results}
     except _Again:
         pass

@@ -4,7 +4,8 @@ current state (effective time, held SAFEs, decisions in force, deadlines, compro
 in one transaction; locking the person (once compiled for the API's own check-in, see
 salama.safety.prepared); and the worker job that forgets old Idempotency-Key answers."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -236,25 +237,137 @@ def record_checkin(
         return checkin
 
 
+# What a held write is (HeldWrites): a reserved check-in's INSERT ("checkin", None) or a
+# person's UPDATE ("person", (person, its columns as `Set`s, the callback of a decided one)).
+Held = tuple[str, Any]
+
+
 class _Writes:
     """The writes of one check-in, run together (salama.safety.prepared.write_together): on
     PostgreSQL the check-in's INSERT, the person's UPDATE and the caller's `then` are one
-    statement. `on_answer` is called with each write's answer, after it ran."""
+    statement. `on_answer` is called with each write's answer, after it ran. While the writes
+    are held (`holding_writes`) and each of them can be, they are handed to the holder."""
 
     def __init__(self, first: Write | None) -> None:
-        self.pending: list[tuple[Write, Callable[[Any], None] | None]] = []
+        self.pending: list[tuple[Write, Callable[[Any], None] | None, Held | None]] = []
         if first is not None:
-            self.add(first)
+            self.add(first, held=("checkin", None))
 
-    def add(self, write: Write, on_answer: Callable[[Any], None] | None = None) -> None:
-        self.pending.append((write, on_answer))
+    def add(
+        self,
+        write: Write,
+        on_answer: Callable[[Any], None] | None = None,
+        held: Held | None = None,
+    ) -> None:
+        self.pending.append((write, on_answer, held))
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []
-        answers = write_together([write for write, _on in pending])
-        for (_write, on_answer), answer in zip(pending, answers, strict=True):
+        holder = _holding.get()
+        if holder is not None and pending and all(h is not None for _w, _o, h in pending):
+            holder.hold([(write, held) for write, _on, held in pending if held is not None])
+            return
+        answers = write_together([write for write, _on, _held in pending])
+        for (_write, on_answer, _held), answer in zip(pending, answers, strict=True):
             if on_answer is not None:
                 on_answer(answer)
+
+
+class _HeldPerson:
+    """What the held UPDATEs of one person set: each column's last expression, and the
+    callback of the UPDATE that decided the deadline in SQL, while it is still the last word."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.sets: dict[str, tuple[str, list[Any]]] = {}
+        self.decided: Write | None = None
+        self.written: Callable[[Any], None] | None = None
+
+
+class HeldWrites:
+    """The writes of check-ins recorded one after another in one transaction (the batch's fast
+    pass, salama.safety.batch), held and then written together, in ONE statement on
+    PostgreSQL: every held check-in's INSERT as one INSERT of many rows, and one UPDATE per
+    person setting each column as the last held UPDATE set it (what the UPDATEs one after
+    another would have left), with the holder's own writes (`release(also=...)`).
+
+    Held writes are written before any other statement runs on the connection (a wrapper
+    around its cursors: whatever reads or writes next finds them, as it would have), and when
+    `holding_writes` ends without an error. A deadline decided in SQL (`_deciding_heightened`)
+    is decided by that statement, after the person's lock as before; until then the person's
+    next_due_at (and is_overdue, when it depends on the decision) is unset in memory, so that
+    reading it loads it, after what is held is written. A check-in whose id was not reserved
+    and a caller's `then` write everything held and run as they would."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self.persons: dict[int, _HeldPerson] = {}
+
+    def hold(self, writes: list[tuple[Write, Held]]) -> None:
+        for write, (kind, detail) in writes:
+            if kind == "checkin":
+                self.rows.append(write.params)
+                continue
+            person, sets, written = detail
+            entry = self.persons.get(person.pk)
+            if entry is None:
+                entry = self.persons[person.pk] = _HeldPerson(person)
+            for name, expr, values in sets:
+                entry.sets[name] = (expr, values)
+                if name in ("next_due_at", "is_overdue"):
+                    entry.decided, entry.written = None, None
+            if written is not None:
+                entry.decided, entry.written = write, written
+                # Decided by the statement that writes it: loaded if read before.
+                for name in [n for n, expr, _v in sets if expr != "%s"]:
+                    person.__dict__.pop(_ATTNAMES[name], None)
+
+    def release(self, also: list[Write] | None = None) -> None:
+        """Write what is held, and `also`, now (one statement on PostgreSQL)."""
+        rows, persons = self.rows, self.persons
+        self.rows, self.persons = [], {}
+        writes = [_checkin_insert_with_id.write_rows(rows)] if rows else []
+        updates = []
+        for person_pk, entry in persons.items():
+            names = tuple((name, expr) for name, (expr, _v) in entry.sets.items())
+            params = [v for _expr, values in entry.sets.values() for v in values]
+            params.append(person_pk)
+            if entry.decided is not None:
+                returning = entry.decided.returning, entry.decided.returning_params
+            else:
+                returning = "1", []
+            writes.append(Write(_update_sql(names), params, *returning))
+            updates.append((len(writes) - 1, entry.written or _found))
+        writes += also or []
+        answers = write_together(writes)
+        for position, on_answer in updates:
+            on_answer(answers[position])
+
+    def guard(self, execute: Callable[..., Any], sql: str, params: Any, *args: Any) -> Any:
+        if self.rows or self.persons:
+            self.release()
+        return execute(sql, params, *args)
+
+
+_holding: ContextVar[HeldWrites | None] = ContextVar("safety_held_writes", default=None)
+
+
+@contextmanager
+def holding_writes() -> Iterator[HeldWrites]:
+    """Hold the plain writes of the check-ins recorded inside (see HeldWrites), on PostgreSQL;
+    elsewhere nothing is held and `release` only writes what it is given. Inside a transaction:
+    an error leaves what is held unwritten, for the transaction's rollback."""
+    held = HeldWrites()
+    if connection.vendor != "postgresql":
+        yield held
+        return
+    token = _holding.set(held)
+    try:
+        with connection.execute_wrapper(held.guard):
+            yield held
+            held.release()
+    finally:
+        _holding.reset(token)
 
 
 def _apply(
@@ -311,19 +424,37 @@ def _found(answer: Any) -> None:
         raise Person.DoesNotExist
 
 
-def _person_update(person: Person, changed: list[str]) -> tuple[Write, Callable[[Any], None]]:
+# One column of a person's UPDATE: (field name, its SQL expression, that expression's values).
+Set = tuple[str, str, list[Any]]
+
+
+def _person_update(person: Person, changed: list[str]) -> tuple[Write, Callable[[Any], None], Held]:
     """person.save(update_fields=changed) as a Write (Person has no save() of its own and no
-    signal receivers); a person gone meanwhile raises Person.DoesNotExist."""
-    key = (connection.vendor, tuple(changed))
-    sql = _PLAIN_UPDATES.get(key)
+    signal receivers), which may be held (HeldWrites); a person gone meanwhile raises
+    Person.DoesNotExist."""
+    sets = [(n, "%s", [v]) for n, v in zip(changed, _column_values(person, changed), strict=True)]
+    write = Write(_update_sql(tuple((n, e) for n, e, _v in sets)), [*_values(sets), person.pk])
+    return write, _found, ("person", (person, sets, None))
+
+
+def _values(sets: "Iterable[Set]") -> list[Any]:
+    return [value for _name, _expr, values in sets for value in values]
+
+
+def _update_sql(sets: tuple[tuple[str, str], ...]) -> str:
+    """UPDATE of a person's columns (field name, SQL expression), written once per set."""
+    key = (connection.vendor, sets)
+    sql = _UPDATES.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        sets = [f"{quote(cast(Field, Person._meta.get_field(n)).column)} = %s" for n in changed]
+        assigned = [
+            f"{quote(cast(Field, Person._meta.get_field(n)).column)} = {expr}" for n, expr in sets
+        ]
         table = quote(Person._meta.db_table)
-        sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - names only
-        if len(_PLAIN_UPDATES) < 256:
-            _PLAIN_UPDATES[key] = sql
-    return Write(sql, [*_column_values(person, changed), person.pk]), _found
+        sql = f"UPDATE {table} SET {', '.join(assigned)} WHERE id = %s"  # noqa: S608 - ours
+        if len(_UPDATES) < 256:
+            _UPDATES[key] = sql
+    return sql
 
 
 def _column_values(person: Person, changed: list[str]) -> list[Any]:
@@ -335,24 +466,8 @@ def _column_values(person: Person, changed: list[str]) -> list[Any]:
     return values
 
 
-_PLAIN_UPDATES: dict[tuple[Any, ...], str] = {}
-
-
-# The UPDATE of _deciding_heightened, written once per set of columns and mode lookup.
-_HEIGHTENED_UPDATES: dict[tuple[Any, ...], str] = {}
+_UPDATES: dict[tuple[Any, ...], str] = {}
 _ATTNAMES = {f.name: f.attname for f in Person._meta.concrete_fields}
-
-
-def _heightened_update(changed: list[str], heightened: str, split: bool) -> str:
-    quote = connection.ops.quote_name
-    sets = [f"{quote(cast(Field, Person._meta.get_field(n)).column)} = %s" for n in changed]
-    sets.append(f"{quote('next_due_at')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
-    if split:
-        sets.append(f"{quote('is_overdue')} = CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END")
-    else:
-        sets.append(f"{quote('is_overdue')} = %s")
-    table = quote(Person._meta.db_table)
-    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - names only
 
 
 def _deciding_heightened(
@@ -361,7 +476,7 @@ def _deciding_heightened(
     plain: datetime | None,
     tight: datetime | None,
     now: datetime,
-) -> tuple[Write, Callable[[Any], None]]:
+) -> tuple[Write, Callable[[Any], None], Held]:
     """Write `changed` and the deadline in ONE statement that decides itself whether heightened
     mode applies (`heightened_applies` as SQL): the lookup runs after the person's lock is held,
     in that statement's own snapshot, so a mode a coordinator committed just before counts, as it
@@ -370,24 +485,19 @@ def _deciding_heightened(
     `person`."""
     assert plain is not None and tight is not None
     adapt = connection.ops.adapt_datetimefield_value
-    params = _column_values(person, changed)
     heightened, heightened_params = heightened_sql(person, now)
+    case = f"CASE WHEN EXISTS ({heightened}) THEN %s ELSE %s END"
     due_plain = adapt(plain)
     due_tight = adapt(tight)
-    params += [*heightened_params, due_tight, due_plain]
+    sets = [(n, "%s", [v]) for n, v in zip(changed, _column_values(person, changed), strict=True)]
+    sets.append(("next_due_at", case, [*heightened_params, due_tight, due_plain]))
     # is_overdue clears when the new deadline is ahead; a stale contact keeps what it was.
     overdue = {d: person.is_overdue and d <= now for d in (plain, tight)}
     split = overdue[plain] != overdue[tight]
     if split:
-        params += [*heightened_params, overdue[tight], overdue[plain]]
+        sets.append(("is_overdue", case, [*heightened_params, overdue[tight], overdue[plain]]))
     else:
-        params.append(overdue[plain])
-    key = (connection.vendor, tuple(changed), heightened, split)
-    sql = _HEIGHTENED_UPDATES.get(key)
-    if sql is None:
-        sql = _heightened_update(changed, heightened, split)
-        if len(_HEIGHTENED_UPDATES) < 256:
-            _HEIGHTENED_UPDATES[key] = sql
+        sets.append(("is_overdue", "%s", [overdue[plain]]))
 
     def written(applied: Any) -> None:
         if applied is None:
@@ -396,7 +506,9 @@ def _deciding_heightened(
         person.is_overdue = overdue[tight] if applied else overdue[plain]
 
     returning = f"{connection.ops.quote_name('next_due_at')} = %s"
-    return Write(sql, [*params, person.pk], returning, [due_tight]), written
+    sql = _update_sql(tuple((n, e) for n, e, _v in sets))
+    write = Write(sql, [*_values(sets), person.pk], returning, [due_tight])
+    return write, written, ("person", (person, sets, written))
 
 
 def lock_person(persons: "QuerySet[Person]", org: Organisation | None = None) -> Person | None:

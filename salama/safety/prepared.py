@@ -18,7 +18,7 @@ are replaced by the call's values. A builder whose SQL would differ with its val
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -249,6 +249,19 @@ class Insert(Generic[M]):
         head, _, _ = sql.rpartition(" RETURNING ")
         return Write(head, params, connection.ops.quote_name(self.pk_column))
 
+    def write_rows(self, rows: "Sequence[Sequence[Any]]") -> "Write":
+        """This INSERT of several rows as one Write (`write_together`), answering the first
+        new row's id. Rows may be given as `write` leaves them in ``Write.params``."""
+        connection = connections[self.alias]
+        adapt = connection.ops.adapt_datetimefield_value
+        params: list[Any] = []
+        for row in rows:
+            if len(row) != len(self.columns):
+                raise TypeError(f"expected {len(self.columns)} values, got {len(row)}")
+            params += [adapt(v) if isinstance(v, datetime) else v for v in row]
+        head, _, _ = self._statement(connection, len(rows)).rpartition(" RETURNING ")
+        return Write(head, params, connection.ops.quote_name(self.pk_column))
+
     def many(self, rows: list[tuple[Any, ...]]) -> list[int]:
         """Insert `rows` in one statement; their ids, in the same order."""
         connection = connections[self.alias]
@@ -295,7 +308,8 @@ _TOGETHER: dict[tuple[str, ...], str] = {}
 
 
 def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
-    """Run `writes` in order and answer each one's `returning` (None: no row). On PostgreSQL
+    """Run `writes` in order and answer each one's `returning` (None: no row; the first, for
+    a write of several rows). On PostgreSQL
     they are one statement, `WITH w0 AS (…), w1 AS (…) SELECT …` (one round trip instead of
     one per write; every part sees the same snapshot, so no part may read what another writes:
     the foreign keys between them are checked at COMMIT, as Django creates them deferred).
@@ -317,7 +331,8 @@ def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
             parts = ", ".join(
                 f"w{i} AS ({w.sql} RETURNING {w.returning} AS v)" for i, w in enumerate(writes)
             )
-            answers_sql = ", ".join(f"(SELECT v FROM w{i})" for i in range(len(writes)))  # noqa: S608
+            # LIMIT 1: a write of several rows (Insert.write_rows) answers its first.
+            answers_sql = ", ".join(f"(SELECT v FROM w{i} LIMIT 1)" for i in range(len(writes)))  # noqa: S608
             sql = f"WITH {parts} SELECT {answers_sql}"  # noqa: S608 - no input in the SQL
             if len(_TOGETHER) < 256:
                 _TOGETHER[key] = sql

@@ -23,6 +23,9 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
+from salama.safety.checkins import held_writes
+from salama.safety.prepared import PREV, Write
+
 M = TypeVar("M", bound=Model)
 
 _lock = threading.RLock()
@@ -120,21 +123,31 @@ def _insert_for(model: type[Model], alias: str) -> _Insert | None:
     return _inserts[key]
 
 
-def insert(obj: M, *, using: str = "default") -> M:
-    """``obj.save()`` for a new row of a plain model, its INSERT written once. Returns obj."""
+def insert(obj: M, *, using: str = "default", also: Write | None = None) -> M:
+    """``obj.save()`` for a new row of a plain model, its INSERT written once. Returns obj.
+    `also`: a write (answering nothing) run with the INSERT: in the same statement on
+    PostgreSQL (``WITH a AS (also) INSERT …``, which runs the two in the same order on every
+    call, so two such statements never wait for each other crosswise), else just after it;
+    nothing of it stays when the INSERT fails."""
     model = type(obj)
     compiled = _insert_for(model, using)
+    connection = connections[using]
+    together = also is not None and connection.vendor == "postgresql"
     if compiled is None or obj.pk is not None or not obj._state.adding:
         obj.save(using=using)
+        _run(also, using)
         return obj
-    connection = connections[using]
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]
         operation_name="save", fields=compiled.relations
     )
     params = [prep(obj, True, connection) for prep in compiled.preps]
+    sql = compiled.sql
+    if together:
+        assert also is not None
+        sql, params = f"WITH a AS ({also.sql}) {sql}", [*also.params, *params]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
+        cursor.execute(sql, params)
         if compiled.returning:
             row = cursor.fetchone()
             value = row[0]
@@ -146,15 +159,24 @@ def insert(obj: M, *, using: str = "default") -> M:
     setattr(obj, pk.attname, value)
     obj._state.db = using
     obj._state.adding = False
+    if not together:
+        _run(also, using)
     post_save.send(
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
 
 
+def _run(write: Write | None, using: str) -> None:
+    if write is not None:
+        with transaction.mark_for_rollback_on_error(using), connections[using].cursor() as cursor:
+            cursor.execute(write.sql, write.params)
+
+
 class _Pair:
     """One statement for a parent row and a child row that points to it (PostgreSQL):
-    ``WITH p AS (INSERT parent RETURNING id) INSERT child SELECT ..., p.id, ... FROM p``."""
+    ``WITH p AS (INSERT parent RETURNING id) INSERT child SELECT ..., p.id, ... FROM p``; or
+    the same as two Writes, to be written with others (salama.safety.prepared.write_together)."""
 
     def __init__(self, parent: _Insert, child: _Insert, link: Field, alias: str) -> None:
         quote = connections[alias].ops.quote_name
@@ -168,6 +190,12 @@ class _Pair:
             f"WITH p AS ({parent.sql}) INSERT INTO {quote(child.table)} ({columns})"  # noqa: S608
             f" SELECT {values} FROM p RETURNING {quote(child.pk_column)}, {quote(link.column)}"
         )
+        # As Writes: the parent's INSERT answering its id, the child's selecting it.
+        self.parent_sql = parent.sql.rpartition(" RETURNING ")[0]
+        linked = ", ".join(f"{PREV}.v" if f is link else "%s" for f in child.fields)
+        self.child_sql = f"INSERT INTO {quote(child.table)} ({columns}) SELECT {linked} FROM {PREV}"  # noqa: S608
+        self.parent_pk = quote(parent.pk_column)
+        self.child_pk = quote(child.pk_column)
 
 
 _pairs: dict[tuple[type[Model], type[Model], str, str], _Pair | None] = {}
@@ -203,18 +231,38 @@ def insert_pair(parent: Model, child: Model, link: str, *, using: str = "default
     pre_save.send(sender=type(child), instance=child, raw=False, using=using, update_fields=None)
     child._prepare_related_fields_for_save(operation_name="save", fields=pair.child_relations)  # type: ignore[attr-defined]
     params += [prep(child, True, connection) for prep in pair.preps]
+
+    def saved(parent_pk: Any, child_pk: Any) -> None:
+        for obj, pk in ((parent, parent_pk), (child, child_pk)):
+            setattr(obj, type(obj)._meta.pk.attname, pk)
+            obj._state.db = using
+            obj._state.adding = False
+        setattr(child, link, parent)
+        for obj in (parent, child):
+            post_save.send(
+                sender=type(obj),
+                instance=obj,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=using,
+            )
+
+    held = held_writes() if using == "default" else None
+    if held is not None:
+        # Written with the check-in's writes and the text's own (salama.messaging.inbound):
+        # their primary keys are set, and post_save sent, once they are.
+        count = len(pair.parent.preps)
+        writes = [
+            Write(pair.parent_sql, params[:count], pair.parent_pk),
+            Write(pair.child_sql, params[count:], pair.child_pk),
+        ]
+        held.hold_writes(writes, lambda answers: saved(*answers))
+        return
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         cursor.execute(pair.sql, params)
         child_pk, parent_pk = cursor.fetchone()
-    for obj, pk in ((parent, parent_pk), (child, child_pk)):
-        setattr(obj, type(obj)._meta.pk.attname, pk)
-        obj._state.db = using
-        obj._state.adding = False
-    setattr(child, link, parent)
-    for obj in (parent, child):
-        post_save.send(
-            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
-        )
+    saved(parent_pk, child_pk)
 
 
 class _Update:
@@ -233,6 +281,18 @@ class _Update:
 
 def update(obj: Model, fields: Sequence[str], *, using: str = "default") -> None:
     """``obj.save(update_fields=fields)`` of concrete local fields, its UPDATE written once."""
+    write, done = update_write(obj, fields, using=using)
+    with transaction.mark_for_rollback_on_error(using), connections[using].cursor() as cursor:
+        cursor.execute(write.sql, write.params)
+        changed = cursor.rowcount
+    done(changed or None)
+
+
+def update_write(
+    obj: Model, fields: Sequence[str], *, using: str = "default"
+) -> tuple[Write, Callable[[Any], None]]:
+    """`update` as a Write to run with others (salama.safety.prepared.write_together), and what
+    to call with its answer once it ran (refused when no row changed)."""
     model = type(obj)
     names = tuple(fields)
     key = (model, names, _key(using))
@@ -249,16 +309,17 @@ def update(obj: Model, fields: Sequence[str], *, using: str = "default") -> None
     params = [prep(obj, False, connection) for prep in compiled.preps]
     pk = model._meta.pk
     params.append(pk.get_db_prep_value(obj.pk, connection))
-    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        changed = cursor.rowcount
-    if not changed:
-        raise DatabaseError("Save with update_fields did not affect any rows.")
-    obj._state.db = using
-    obj._state.adding = False
-    post_save.send(
-        sender=model, instance=obj, created=False, update_fields=frozen, raw=False, using=using
-    )
+
+    def done(changed: Any) -> None:
+        if not changed:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+        obj._state.db = using
+        obj._state.adding = False
+        post_save.send(
+            sender=model, instance=obj, created=False, update_fields=frozen, raw=False, using=using
+        )
+
+    return Write(compiled.sql, params), done
 
 
 Converter = Callable[[Any, Any, Any], Any]

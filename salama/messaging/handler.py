@@ -60,6 +60,7 @@ from salama.people.models import (
 )
 from salama.people.services import add_contact_point
 from salama.safety.models import Channel, CheckIn
+from salama.safety.prepared import Write
 from salama.safety.services import (
     EntryError,
     KeyUsed,
@@ -215,25 +216,33 @@ def _find_point(org: Organisation, sender_hash: str, alias: str = "default") -> 
     return lookup.run(org, sender_hash, alias)
 
 
-def _touch_point(inbound: InboundMessage) -> None:
+# Set on a text whose sender's point was touched (`touch_point`) with its own INSERT.
+TOUCHED = "point_touched"
+
+
+def touch_point(inbound: InboundMessage) -> Write:
     """Move the sender's point's ``last_inbound_at`` (never back): the ORM's UPDATE, written
-    once instead of built and compiled per text."""
+    once instead of built and compiled per text, as a Write (salama.messaging.inbound runs it
+    in the statement that stores the text, and sets TOUCHED on it)."""
     table = connection.ops.quote_name(ContactPoint._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(inbound.received_at)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_inbound_at = %s WHERE org_id = %s AND kind = %s"  # noqa: S608
-            " AND value_hash = %s AND (last_inbound_at IS NULL OR last_inbound_at < %s)",
-            [at, inbound.org_id, ContactKind.SMS, inbound.sender_hash, at],
-        )
+    return Write(
+        f"UPDATE {table} SET last_inbound_at = %s WHERE org_id = %s AND kind = %s"  # noqa: S608
+        " AND value_hash = %s AND (last_inbound_at IS NULL OR last_inbound_at < %s)",
+        [at, inbound.org_id, ContactKind.SMS, inbound.sender_hash, at],
+    )
 
 
 def _point_of(inbound: InboundMessage) -> ContactPoint | None:
     """The sender's contact point with its persons (in pk order) and whether it was asked back,
-    its ``last_inbound_at`` moved first. That UPDATE takes the point's row lock before the point
-    is read, so texts from one number are handled one after another, each seeing what the one
-    before it committed (an ask-back it stored, a person it attached)."""
-    _touch_point(inbound)
+    its ``last_inbound_at`` moved first (unless the text's own INSERT did). That UPDATE takes
+    the point's row lock before the point is read, so texts from one number are handled one
+    after another, each seeing what the one before it committed (an ask-back it stored, a
+    person it attached)."""
+    if not inbound.__dict__.pop(TOUCHED, False):
+        write = touch_point(inbound)
+        with connection.cursor() as cursor:
+            cursor.execute(write.sql, write.params)
     return _find_point(inbound.org, str(inbound.sender_hash))
 
 

@@ -39,6 +39,7 @@ from salama.messaging import compiled, handler, services
 from salama.messaging.models import Gateway, InboundMessage, InboundState, Message
 from salama.people.models import Person
 from salama.people.services import normalise_number, region_of
+from salama.safety.checkins import holding_writes
 
 log = logging.getLogger("salama.messaging")
 
@@ -145,15 +146,22 @@ def _noting_messages() -> Iterator[list[Message]]:
 
 def _handle(row: InboundMessage, *, replies: bool) -> dict[str, Any]:
     """Handle a stored row (the caller holds it in its transaction) and write what it did on
-    it. Raises what handling raised; the caller's transaction drops all of it."""
+    it. Raises what handling raised; the caller's transaction drops all of it.
+
+    The check-in's writes and the reply's are held (salama.safety.checkins.HeldWrites) and
+    written with the row's own UPDATE: one statement on PostgreSQL for the common text (a
+    statement run meanwhile writes what is held first, so nothing reads around them)."""
     row.state = InboundState.HANDLED
-    with _noting_messages() as queued:
+    with _noting_messages() as queued, holding_writes() as held:
         outcome = handler.handle(row, replies=replies)
-    row.action, row.reason = outcome.action, outcome.reason[:40]
-    row.attempts += 1
-    row.handled_at = clock.now()
-    row.last_error = ""
-    compiled.update(row, _HANDLED_FIELDS)  # row.save(update_fields=...), written once
+        row.action, row.reason = outcome.action, outcome.reason[:40]
+        row.attempts += 1
+        row.handled_at = clock.now()
+        row.last_error = ""
+        # row.save(update_fields=...), written once, with what is held
+        write, done = compiled.update_write(row, _HANDLED_FIELDS)
+        (answer,) = held.release(also=[write])
+        done(answer)
     # dataclasses.asdict, for this flat record without its deep copy of every value.
     result = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
     result["codenames"] = list(outcome.codenames)
@@ -225,7 +233,9 @@ def receive(
     inserted = False
     try:
         with transaction.atomic():
-            compiled.insert(row)  # row.save(force_insert=True), written once
+            # row.save(force_insert=True), written once, the sender's point touched with it
+            compiled.insert(row, also=handler.touch_point(row))
+            row.__dict__[handler.TOUCHED] = True
             inserted = True
             result = _handle(row, replies=True)
     except IntegrityError as exc:

@@ -302,6 +302,12 @@ class HeldWrites:
     def __init__(self) -> None:
         self.rows: list[list[Any]] = []
         self.persons: dict[int, _HeldPerson] = {}
+        self.others: list[tuple[list[Write], Callable[[list[Any]], None]]] = []
+
+    def hold_writes(self, writes: list[Write], on_answers: Callable[[list[Any]], None]) -> None:
+        """Hold writes of another kind (a text's reply: salama.messaging.compiled), written
+        after the check-ins' in the same statement; `on_answers` is given their answers then."""
+        self.others.append((writes, on_answers))
 
     def hold(self, writes: list[tuple[Write, Held]]) -> None:
         for write, (kind, detail) in writes:
@@ -322,10 +328,10 @@ class HeldWrites:
                 for name in [n for n, expr, _v in sets if expr != "%s"]:
                     person.__dict__.pop(_ATTNAMES[name], None)
 
-    def release(self, also: list[Write] | None = None) -> None:
-        """Write what is held, and `also`, now (one statement on PostgreSQL)."""
-        rows, persons = self.rows, self.persons
-        self.rows, self.persons = [], {}
+    def release(self, also: list[Write] | None = None) -> list[Any]:
+        """Write what is held, and `also`, now (one statement on PostgreSQL); `also`'s answers."""
+        rows, persons, others = self.rows, self.persons, self.others
+        self.rows, self.persons, self.others = [], {}, []
         writes = [_checkin_insert_with_id.write_rows(rows)] if rows else []
         updates = []
         for person_pk, entry in persons.items():
@@ -338,18 +344,31 @@ class HeldWrites:
                 returning = "1", []
             writes.append(Write(_update_sql(names), params, *returning))
             updates.append((len(writes) - 1, entry.written or _found))
+        groups = []
+        for group, on_answers in others:
+            groups.append((len(writes), len(group), on_answers))
+            writes += group
+        start = len(writes)
         writes += also or []
         answers = write_together(writes)
         for position, on_answer in updates:
             on_answer(answers[position])
+        for first, count, on_answers in groups:
+            on_answers(answers[first : first + count])
+        return answers[start:]
 
     def guard(self, execute: Callable[..., Any], sql: str, params: Any, *args: Any) -> Any:
-        if self.rows or self.persons:
+        if self.rows or self.persons or self.others:
             self.release()
         return execute(sql, params, *args)
 
 
 _holding: ContextVar[HeldWrites | None] = ContextVar("safety_held_writes", default=None)
+
+
+def held_writes() -> HeldWrites | None:
+    """The writes being held here (`holding_writes`), if any."""
+    return _holding.get()
 
 
 @contextmanager

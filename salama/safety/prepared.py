@@ -306,6 +306,11 @@ class Write:
 
 _TOGETHER: dict[tuple[str, ...], str] = {}
 
+# In a Write's SQL: the name of the write just before it in `write_together`, whose answer it
+# may select (``SELECT …, <PREV>.v FROM <PREV>``: a child row pointing to the parent row written
+# just before it). Only on PostgreSQL, where the writes are one statement.
+PREV = "\x00prev\x00"
+
 
 def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
     """Run `writes` in order and answer each one's `returning` (None: no row; the first, for
@@ -319,6 +324,8 @@ def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
         return []
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql" or len(writes) == 1:
+            if any(PREV in w.sql for w in writes):
+                raise ValueError("a write that selects the one before it runs only with it")
             answers = []
             for w in writes:
                 cursor.execute(f"{w.sql} RETURNING {w.returning}", [*w.params, *w.returning_params])
@@ -329,7 +336,8 @@ def write_together(writes: list[Write], alias: str = "default") -> list[Any]:
         sql = _TOGETHER.get(key)
         if sql is None:
             parts = ", ".join(
-                f"w{i} AS ({w.sql} RETURNING {w.returning} AS v)" for i, w in enumerate(writes)
+                f"w{i} AS ({w.sql.replace(PREV, f'w{i - 1}')} RETURNING {w.returning} AS v)"
+                for i, w in enumerate(writes)
             )
             # LIMIT 1: a write of several rows (Insert.write_rows) answers its first.
             answers_sql = ", ".join(f"(SELECT v FROM w{i} LIMIT 1)" for i in range(len(writes)))  # noqa: S608

@@ -39,6 +39,7 @@ def _key(alias: str) -> str:
 
 
 Prep = Callable[[Model, bool, Any], Any]
+CONDITION = "\x00condition\x00"
 _UNSET = object()
 
 # Field classes whose value, when it is exactly of this type (or None), is what
@@ -98,8 +99,10 @@ class _Insert:
         table = quote(meta.db_table)
         self.returning = connection.features.can_return_columns_from_insert
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.sql_only_if = f"INSERT INTO {table} ({columns}) SELECT {marks} WHERE {CONDITION}"  # noqa: S608
         if self.returning:
             self.sql += f" RETURNING {quote(meta.pk.column)}"
+            self.sql_only_if += f" RETURNING {quote(meta.pk.column)}"
         self.table, self.pk_column = meta.db_table, meta.pk.column
 
     @staticmethod
@@ -123,16 +126,30 @@ def _insert_for(model: type[Model], alias: str) -> _Insert | None:
     return _inserts[key]
 
 
-def insert(obj: M, *, using: str = "default", also: Write | None = None) -> M:
+class NotInserted(Exception):
+    """`insert(…, only_if=…)`: the condition did not hold, so no row was stored."""
+
+
+def insert(
+    obj: M,
+    *,
+    using: str = "default",
+    also: Write | None = None,
+    only_if: tuple[str, list[Any]] | None = None,
+) -> M:
     """``obj.save()`` for a new row of a plain model, its INSERT written once. Returns obj.
     `also`: a write (answering nothing) run with the INSERT: in the same statement on
     PostgreSQL (``WITH a AS (also) INSERT …``, which runs the two in the same order on every
     call, so two such statements never wait for each other crosswise), else just after it;
-    nothing of it stays when the INSERT fails."""
+    nothing of it stays when the INSERT fails.
+    `only_if`: an SQL condition (with its parameters) checked by the INSERT itself (``INSERT …
+    SELECT … WHERE <condition>``, PostgreSQL only): when it does not hold, NotInserted."""
     model = type(obj)
     compiled = _insert_for(model, using)
     connection = connections[using]
     together = also is not None and connection.vendor == "postgresql"
+    if only_if is not None and (compiled is None or not compiled.returning):
+        raise ValueError("only_if needs a compiled INSERT answering its id (PostgreSQL)")
     if compiled is None or obj.pk is not None or not obj._state.adding:
         obj.save(using=using)
         _run(also, using)
@@ -143,6 +160,9 @@ def insert(obj: M, *, using: str = "default", also: Write | None = None) -> M:
     )
     params = [prep(obj, True, connection) for prep in compiled.preps]
     sql = compiled.sql
+    if only_if is not None:
+        sql = compiled.sql_only_if.replace(CONDITION, only_if[0])
+        params = [*params, *only_if[1]]
     if together:
         assert also is not None
         sql, params = f"WITH a AS ({also.sql}) {sql}", [*also.params, *params]
@@ -150,6 +170,8 @@ def insert(obj: M, *, using: str = "default", also: Write | None = None) -> M:
         cursor.execute(sql, params)
         if compiled.returning:
             row = cursor.fetchone()
+            if row is None:
+                raise NotInserted
             value = row[0]
         else:
             value = connection.ops.last_insert_id(cursor, compiled.table, compiled.pk_column)

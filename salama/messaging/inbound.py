@@ -217,10 +217,14 @@ def receive(
     gateway_ref: str = "",
     gateway: Gateway | None = None,
     sent_at: datetime | None = None,
+    only_if: tuple[str, list[Any]] | None = None,
 ) -> tuple[InboundMessage, dict[str, Any] | None]:
     """Store, then handle, in one transaction (see the module docstring): what webhooks,
     phones and tests call. Returns the row as stored and handled (as a failure left it), and
-    what handling did, or None when it failed or the gateway id was stored already."""
+    what handling did, or None when it failed or the gateway id was stored already.
+    `only_if`: a condition the text's INSERT checks (a remembered gateway still as it was:
+    salama.messaging.channels.gateways.unchanged); when it does not hold, nothing is stored
+    and compiled.NotInserted is raised."""
     row = _new_row(
         org=org,
         channel=channel,
@@ -234,7 +238,7 @@ def receive(
     try:
         with transaction.atomic():
             # row.save(force_insert=True), written once, the sender's point touched with it
-            compiled.insert(row, also=handler.touch_point(row))
+            compiled.insert(row, also=handler.touch_point(row), only_if=only_if)
             row.__dict__[handler.TOUCHED] = True
             inserted = True
             result = _handle(row, replies=True)

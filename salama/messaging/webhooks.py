@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from salama.accounts.audit import client_address
 from salama.messaging import channels, inbound
-from salama.messaging.channels.gateways import GatewayChannel, gateway_of
+from salama.messaging.channels.gateways import GatewayChannel, forget, gateway_of, unchanged
+from salama.messaging.compiled import NotInserted
 from salama.messaging.models import Delivery, Gateway, RejectedWebhook
 from salama.messaging.outbox import record_status
 
@@ -55,13 +56,18 @@ def _refuse(request: HttpRequest, hook: str, reason: str, gateway: Gateway | Non
     return HttpResponse(status=403)
 
 
-def _verified(request: HttpRequest, hook: str) -> tuple[Gateway, GatewayChannel] | HttpResponse:
+def _verified(
+    request: HttpRequest, hook: str, remembered: bool = False
+) -> tuple[Gateway, GatewayChannel] | HttpResponse:
     request.body  # noqa: B018 - read (and kept) before the form is parsed: refusals hash it
-    gateway = gateway_of(request)
+    gateway = gateway_of(request, remembered=remembered)
     channel = channels.get(gateway.kind) if gateway else None
     if gateway is None or not isinstance(channel, GatewayChannel):
         return _refuse(request, hook, "unknown_gateway", None)
     reason = channel.rejection(request, gateway)
+    if reason is not None and remembered:
+        forget(gateway)  # never refused from memory: decided again from a fresh read
+        return _verified(request, hook, remembered=False)
     if reason is not None:
         return _refuse(request, hook, reason, gateway)
     return gateway, channel
@@ -69,21 +75,38 @@ def _verified(request: HttpRequest, hook: str) -> tuple[Gateway, GatewayChannel]
 
 @signed_webhook
 def hook_inbound(request: HttpRequest, gateway_key: str) -> HttpResponse:
-    checked = _verified(request, "inbound")
+    """The texts a gateway received. Its row (with its organisation) may come from this
+    process's memory: then each text's INSERT checks that both rows are still exactly as they
+    were read, and if they are not, nothing is stored and the request is answered again from a
+    fresh read (which refuses it if the gateway was turned off or its secret changed)."""
+    try:
+        return _inbound(request, remembered=True)
+    except NotInserted:
+        return _inbound(request, remembered=False)
+
+
+def _inbound(request: HttpRequest, remembered: bool) -> HttpResponse:
+    checked = _verified(request, "inbound", remembered)
     if isinstance(checked, HttpResponse):
         return checked
     gateway, channel = checked
+    still = unchanged(gateway) if remembered else None
     for text in channel.inbound(request, gateway):
         # Stored before anything else; a failure in handling leaves it for the worker.
-        inbound.receive(
-            org=gateway.org,
-            channel=gateway.kind,
-            gateway=gateway,
-            sender=text.sender,
-            body=text.body,
-            gateway_ref=text.provider_ref,
-            sent_at=text.received_at,
-        )
+        try:
+            inbound.receive(
+                org=gateway.org,
+                channel=gateway.kind,
+                gateway=gateway,
+                sender=text.sender,
+                body=text.body,
+                gateway_ref=text.provider_ref,
+                sent_at=text.received_at,
+                only_if=still,
+            )
+        except NotInserted:
+            forget(gateway)
+            raise
     return channel.inbound_answer()
 
 

@@ -57,6 +57,7 @@ class _Compiled:
     ) -> None:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        self.inner_sql = sql
         self.after: str | None = None
         if after is not None:
             expression = after[1]()
@@ -97,17 +98,20 @@ class _Compiled:
             return connection.ops.adapt_datetimefield_value(value)
         return value
 
+    def params_for(self, connection: Any, values: tuple[Any, ...]) -> list[Any]:
+        adapted = [self._adapt(connection, v) for v in values]
+        return [
+            p if slot is None else adapted[slot]
+            for p, slot in zip(self.params, self.slots, strict=True)
+        ]
+
     def run(self, alias: str, values: tuple[Any, ...]) -> Any:
         connection = connections[alias]
         if self.for_update and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        adapted = [self._adapt(connection, v) for v in values]
-        params = [
-            p if slot is None else adapted[slot]
-            for p, slot in zip(self.params, self.slots, strict=True)
-        ]
+        params = self.params_for(connection, values)
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
@@ -198,6 +202,16 @@ class Prepared(Generic[M]):
         if len(values) != len(self.examples):
             raise TypeError(f"expected {len(self.examples)} values, got {len(values)}")
         return self._for(self.alias).run(self.alias, values)  # type: ignore[no-any-return]
+
+    def unchanged(self, values: tuple[Any, ...], fingerprint: str) -> tuple[str, list[Any]]:
+        """SQL (an EXISTS, and its parameters) that holds while this query with `values` still
+        finds a row whose text hashes to `fingerprint` (PostgreSQL: an `after` expression
+        ``md5(found::text)`` read it): to check, inside another statement, that a remembered row
+        and those it brought with it are as they were read."""
+        compiled = self._for(self.alias)
+        params = compiled.params_for(connections[self.alias], values)
+        sql = f"EXISTS (SELECT 1 FROM ({compiled.inner_sql}) AS found WHERE md5(found::text) = %s)"  # noqa: S608
+        return sql, [*params, fingerprint]
 
 
 class Insert(Generic[M]):

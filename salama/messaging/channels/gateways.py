@@ -9,6 +9,7 @@ URL, which is not a secret: the signature is what authenticates it).
 
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import urllib.error
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from salama.messaging.channels.base import (
@@ -61,16 +63,60 @@ def _gateway_query(key: str) -> QuerySet[Gateway]:
     return Gateway.objects.filter(key=key, is_active=True).select_related("org")
 
 
+def _fingerprint() -> str | None:
+    # The gateway's row and its organisation's, as read, hashed (PostgreSQL): `unchanged`.
+    return "md5(found::text)" if connection.vendor == "postgresql" else None
+
+
 # Every inbound text and delivery report asks for it: compiled once (salama.safety.prepared).
-_gateway_by_key = Prepared(_gateway_query, "")
+_gateway_by_key = Prepared(_gateway_query, "", after=("fingerprint", _fingerprint))
+
+# Gateways (with their organisations) this process has read for an inbound text, by key, on
+# PostgreSQL: a text from a remembered gateway is stored only if both rows are still exactly as
+# they were read (`unchanged`, checked in the text's own INSERT), else the request starts again
+# from a fresh read (salama.messaging.webhooks). Nothing is ever refused from memory.
+REMEMBER_MAX = 256
+_REMEMBERED: dict[str, Gateway] = {}
 
 
-def gateway_of(request: HttpRequest) -> Gateway | None:
+def _copy(gateway: Gateway) -> Gateway:
+    clone = copy.copy(gateway)
+    clone.org = copy.copy(gateway.org)
+    return clone
+
+
+def gateway_of(request: HttpRequest, *, remembered: bool = False) -> Gateway | None:
     """The gateway a webhook request is for, from the key in its URL (with its organisation,
-    read once: the rest of the request uses ``gateway.org``)."""
+    read once: the rest of the request uses ``gateway.org``). `remembered`: as this process
+    read it before, if it did (its statement saved; the caller must store nothing unless
+    `unchanged` holds in the statement that stores it)."""
     match = request.resolver_match
-    key = match.kwargs.get("gateway_key", "") if match else ""
-    return _gateway_by_key(str(key))
+    key = str(match.kwargs.get("gateway_key", "") if match else "")
+    if remembered:
+        found = _REMEMBERED.get(key)
+        if found is not None:
+            return _copy(found)
+    gateway = _gateway_by_key(key)
+    if remembered and gateway is not None and getattr(gateway, "fingerprint", None):
+        if len(_REMEMBERED) >= REMEMBER_MAX:
+            _REMEMBERED.clear()
+        _REMEMBERED[key] = _copy(gateway)
+    return gateway
+
+
+def unchanged(gateway: Gateway) -> tuple[str, list[Any]] | None:
+    """An SQL condition (with its parameters) that holds while `gateway` and its organisation
+    are exactly as they were read: active, same key, credentials, settings, everything. None
+    when it was not read that way (not PostgreSQL)."""
+    fingerprint = getattr(gateway, "fingerprint", None)
+    if not fingerprint:
+        return None
+    return _gateway_by_key.unchanged((gateway.key,), fingerprint)
+
+
+def forget(gateway: Gateway) -> None:
+    """Read this gateway afresh next time (it was not as remembered)."""
+    _REMEMBERED.pop(gateway.key, None)
 
 
 @dataclass(frozen=True)

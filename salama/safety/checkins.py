@@ -277,8 +277,7 @@ class _HeldPerson:
     """What the held UPDATEs of one person set: each column's last expression, and the
     callback of the UPDATE that decided the deadline in SQL, while it is still the last word."""
 
-    def __init__(self, person: Person) -> None:
-        self.person = person
+    def __init__(self) -> None:
         self.sets: dict[str, tuple[str, list[Any]]] = {}
         self.decided: Write | None = None
         self.written: Callable[[Any], None] | None = None
@@ -286,10 +285,11 @@ class _HeldPerson:
 
 class HeldWrites:
     """The writes of check-ins recorded one after another in one transaction (the batch's fast
-    pass, salama.safety.batch), held and then written together, in ONE statement on
-    PostgreSQL: every held check-in's INSERT as one INSERT of many rows, and one UPDATE per
-    person setting each column as the last held UPDATE set it (what the UPDATEs one after
-    another would have left), with the holder's own writes (`release(also=...)`).
+    pass, salama.safety.batch; a text's handling, salama.messaging.inbound, with its reply),
+    held and then written together, in ONE statement on PostgreSQL: every held check-in's
+    INSERT as one INSERT of many rows, one UPDATE per person setting each column as the last
+    held UPDATE set it (what the UPDATEs one after another would have left), the other writes
+    held (`hold_writes`), and the holder's own (`release(also=...)`).
 
     Held writes are written before any other statement runs on the connection (a wrapper
     around its cursors: whatever reads or writes next finds them, as it would have), and when
@@ -317,7 +317,7 @@ class HeldWrites:
             person, sets, written = detail
             entry = self.persons.get(person.pk)
             if entry is None:
-                entry = self.persons[person.pk] = _HeldPerson(person)
+                entry = self.persons[person.pk] = _HeldPerson()
             for name, expr, values in sets:
                 entry.sets[name] = (expr, values)
                 if name in ("next_due_at", "is_overdue"):
@@ -517,6 +517,9 @@ def _deciding_heightened(
         sets.append(("is_overdue", case, [*heightened_params, overdue[tight], overdue[plain]]))
     else:
         sets.append(("is_overdue", "%s", [overdue[plain]]))
+        # The same either way: known now, for what reads it before the write runs (a hook,
+        # the next check-in, while the write is held).
+        person.is_overdue = overdue[plain]
 
     def written(applied: Any) -> None:
         if applied is None:

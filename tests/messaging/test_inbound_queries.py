@@ -151,3 +151,43 @@ def test_the_one_lookup_brings_every_person_of_a_shared_phone_and_a_login(roster
     assert coordinator.membership.pk == roster.points["coordinator"].membership_id
     assert str(coordinator.value) == NUMBERS["coordinator"]  # decrypted as the ORM reads it
     assert handler._find_point(roster.org, "no-such-hash") is None
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["fresh", "stale"])
+def test_a_text_under_heightened_mode_closes_an_escalation_as_it_should(
+    roster: Roster, stale: bool
+) -> None:
+    """The check-in's writes are held until the end of the text's handling, while alerts'
+    checkin_recorded hook reads the person's overdue flag at once to decide whether the
+    check-in closes the person's escalation: the flag must already be what the held UPDATE will
+    write. Under heightened mode, a fresh SAFE from an overdue person clears the flag and
+    closes the escalation; a stale one (timed before a deadline that heightened mode has
+    already passed) leaves both."""
+    from salama.alerts.models import Escalation
+    from salama.people.models import Person
+    from salama.safety.services import set_heightened
+
+    hours = timedelta(hours=1)
+    now = clock.now()
+    Person.objects.filter(pk=roster.k1.pk).update(
+        heard_at=now - 40 * hours, next_due_at=now - 15 * hours, is_overdue=True
+    )
+    set_heightened(org=roster.org)
+    escalation = Escalation.objects.create(org=roster.org, person=roster.k1)
+    gateway = json_gateway(roster.org, "http://127.0.0.1:9")
+    url = reverse("messaging:hook_inbound", kwargs={"gateway_key": gateway.key})
+    text = {"id": "late", "from": NUMBERS["k1"], "text": "SAFE"}
+    if stale:
+        text["sent_at"] = (now - 10 * hours).isoformat()
+    body = json.dumps(text).encode()
+    signed = sign_json("hook-secret-1", body)
+    response = Client().post(url, data=body, content_type="application/json", **signed)
+    assert response.status_code == 200
+    checkin = CheckIn.objects.get(person=roster.k1)
+    person = Person.objects.get(pk=roster.k1.pk)
+    escalation.refresh_from_db()
+    if stale:
+        assert person.is_overdue and escalation.closed_at is None
+    else:
+        assert not person.is_overdue
+        assert escalation.closed_by_checkin_id == checkin.pk

@@ -67,8 +67,12 @@ def _snapshot(person: Person, seen: list[tuple[Any, ...]]) -> dict[str, Any]:
             for c in checkins
         ],
         "alerts": sorted(Alert.objects.filter(person=person).values_list("kind", "state")),
+        # Which check-in closed each escalation (alerts' hook reads is_overdue to decide).
         "escalations": sorted(
-            Escalation.objects.filter(person=person).values_list("closed_at", flat=True),
+            (
+                (e.closed_at, ids.index(e.closed_by_checkin_id) if e.closed_by_checkin_id else None)
+                for e in Escalation.objects.filter(person=person)
+            ),
             key=str,
         ),
         "seen": list(seen),

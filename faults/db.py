@@ -122,9 +122,17 @@ def check_outbox(sink: Path, logs: list[Path], bound: float = 0.001) -> dict[str
     from salama.messaging.models import Delivery
 
     org = Organisation.objects.get(slug="outbox")
-    lines = (
-        [json.loads(x) for x in sink.read_text().splitlines() if x.strip()] if sink.exists() else []
-    )
+    lines, torn = [], 0
+    for text in sink.read_text().splitlines() if sink.exists() else []:
+        if not text.strip():
+            continue
+        try:
+            lines.append(json.loads(text))
+        except ValueError:
+            # A worker killed inside its write can leave part of a line (Linux may cut a write to
+            # a file at a page boundary once SIGKILL is pending); the next writer ends it
+            # (salama.messaging.channels.console) and the delivery goes out again in full.
+            torn += 1
     seen = Counter(x["delivery"] for x in lines if x.get("org") == org.pk)
     rows = dict(Delivery.objects.for_org(org).values_list("id", "state"))
     handoffs = Counter(Delivery.objects.for_org(org).values_list("handoffs", flat=True))
@@ -160,6 +168,7 @@ def check_outbox(sink: Path, logs: list[Path], bound: float = 0.001) -> dict[str
     return {
         "deliveries": len(rows),
         "sink_lines": len(lines),
+        "torn_lines": torn,
         "reached_sink": sum(1 for d in rows if seen[d] > 0),
         "lost": len(lost),
         "not_sent": len(unsent),

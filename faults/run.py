@@ -327,6 +327,9 @@ def outbox(cluster: Cluster, quick: bool) -> dict[str, Any]:
         "faults.db", env, "check-outbox", str(sink), *[str(w.log) for w in workers]
     )
     result["events"] = log
+    kills = sum("kill worker" in event for event in log)
+    if result["torn_lines"] > kills:  # only a killed writer may leave a part of a line
+        result["violations"].append(f"{result['torn_lines']} torn sink lines, {kills} kills")
     return result
 
 

@@ -151,6 +151,8 @@ def insert(
     if only_if is not None and (compiled is None or not compiled.returning):
         raise ValueError("only_if needs a compiled INSERT answering its id (PostgreSQL)")
     if compiled is None or obj.pk is not None or not obj._state.adding:
+        if only_if is not None:
+            raise ValueError("only_if needs a new row of a plain model")
         obj.save(using=using)
         _run(also, using)
         return obj

@@ -19,7 +19,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, cast
 
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -258,8 +258,8 @@ class _Pass:
         keys = [_key_insert.write_rows(self.claims)] if self.claims else []
         try:
             held.release(also=keys)  # no savepoint: a failure rolls the whole pass back
-        except IntegrityError as taken:
-            raise _Again from taken
+        except (OverflowError, DatabaseError) as failed:  # a key taken meanwhile, a bad value
+            raise _Again from failed
         except Person.DoesNotExist as gone:  # not while it is locked; answered item by item
             raise _Again from gone
 

@@ -380,6 +380,8 @@ def holding_writes() -> Iterator[HeldWrites]:
     if connection.vendor != "postgresql":
         yield held
         return
+    # COMMIT is no statement through a cursor: what is held must be written before it.
+    assert connection.in_atomic_block, "holding writes needs a transaction"
     token = _holding.set(held)
     try:
         with connection.execute_wrapper(held.guard):

@@ -37,6 +37,21 @@ class _Poster:
         return self.client.post(self.url, data=body, content_type="application/json", **signed)
 
 
+def _new_secret(roster: Roster, secret: str) -> None:
+    """The gateway's webhook secret changed by an org admin (another process, as far as this
+    one's memory knows)."""
+    credentials = {"send_token": "send-token-1", "webhook_secret": secret}
+    save_gateway(
+        org=roster.org,
+        kind="http_json",
+        base_url="http://127.0.0.1:9/send",
+        public_url="",
+        credentials=credentials,
+        is_active=True,
+        use_for_sms=True,
+    )
+
+
 def _stored(ref: str) -> bool:
     return InboundMessage.objects.filter(gateway_ref=ref).exists()
 
@@ -55,28 +70,12 @@ def test_a_gateway_turned_off_refuses_the_next_text(roster: Roster) -> None:
 def test_a_changed_secret_counts_at_once_both_ways(roster: Roster) -> None:
     post = _Poster(roster)
     assert post("s1").status_code == 200
-    save_gateway(
-        org=roster.org,
-        kind="http_json",
-        base_url="http://127.0.0.1:9/send",
-        public_url="",
-        credentials={"send_token": "send-token-1", "webhook_secret": "hook-secret-2"},
-        is_active=True,
-        use_for_sms=True,
-    )
+    _new_secret(roster, "hook-secret-2")
     # Signed with the new secret, which the remembered row would refuse: accepted.
     assert post("s2", secret="hook-secret-2").status_code == 200
     assert _stored("s2")
     post("warm", secret="hook-secret-2")  # the new row read, and remembered
-    save_gateway(
-        org=roster.org,
-        kind="http_json",
-        base_url="http://127.0.0.1:9/send",
-        public_url="",
-        credentials={"send_token": "send-token-1", "webhook_secret": "hook-secret-3"},
-        is_active=True,
-        use_for_sms=True,
-    )
+    _new_secret(roster, "hook-secret-3")
     # Signed with the secret this process still remembers, no longer the gateway's: refused.
     assert post("s3", secret="hook-secret-2").status_code == 403
     assert not _stored("s3")
@@ -93,3 +92,16 @@ def test_an_organisation_changed_meanwhile_is_read_again(roster: Roster) -> None
     row = InboundMessage.objects.get(gateway_ref="k2")
     assert row.action == "checkin"
     assert CheckIn.objects.filter(person=roster.k1).count() == 2
+
+
+def test_a_call_with_no_texts_is_not_answered_from_memory(roster: Roster) -> None:
+    """No INSERT runs to check the remembered row, so it is read afresh: a gateway turned off
+    refuses even an empty call, and the refusal is recorded."""
+    post = _Poster(roster)
+    assert post("e1").status_code == 200
+    Gateway.objects.filter(pk=post.gateway.pk).update(is_active=False)
+    body = json.dumps({"messages": []}).encode()
+    signed = sign_json("hook-secret-1", body)
+    response = post.client.post(post.url, data=body, content_type="application/json", **signed)
+    assert response.status_code == 403
+    assert RejectedWebhook.objects.filter(reason="unknown_gateway").count() == 1

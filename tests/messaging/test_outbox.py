@@ -359,3 +359,17 @@ def test_nothing_is_logged_with_the_number(world, phones, frozen, sink, caplog) 
         outbox.dispatch_outbox()
     assert "944000301" not in caplog.text
     assert Path(sink).read_text().count("+963944000301") == 1
+
+
+def test_a_line_a_killed_worker_left_unfinished_is_ended_first(world, phones, frozen, sink) -> None:
+    """A worker killed inside its write to the console sink can leave part of a line (Linux may
+    cut a write at a page boundary once SIGKILL is pending, faults.run's outbox case): the next
+    line starts on a line of its own, whole."""
+    sink.write_bytes(b'{"at": "2026-03-10T12:00:00+00:00", "org": 1, "delivery": 7, "re')
+    queue(world, phones.k1_phone, Priority.NORMAL)
+    set_bucket("console", 5, tokens=5)
+    assert outbox.dispatch_batch("console") == 1
+    torn, whole = sink.read_text().splitlines()
+    assert torn.endswith('"re')
+    assert json.loads(whole)["org"] == world.org.pk
+    assert sink.read_bytes().endswith(b"\n")

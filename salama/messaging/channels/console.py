@@ -58,10 +58,15 @@ class ConsoleChannel(Channel):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # One write of the whole line to an O_APPEND file, under a lock: lines from several
-            # workers never interleave.
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            # workers never interleave. A worker killed inside its write may have left part of
+            # a line (Linux can cut a write at a page boundary once SIGKILL is pending): it is
+            # ended first, so this line stands on its own.
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data
                 os.write(fd, data)
             finally:
                 os.close(fd)
